@@ -1,0 +1,62 @@
+"""Who may see and change areas and councils. Nothing else in the code knows how roles work.
+
+Not visible → 404, the same as not existing; visible but not allowed → 403.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from guardian.core import ObjectPermissionChecker
+
+from .models import Area, Council
+from .roles import AREA_PERMISSION_FOR_COUNCIL, GRANTABLE_COUNCIL_PERMISSIONS
+
+COUNCIL_PERMISSIONS = ("view_council", *GRANTABLE_COUNCIL_PERMISSIONS)
+AREA_PERMISSIONS = ("view_area", "manage_area")
+
+
+class Permissions:
+    """The permissions one person holds on one council or area, looked up once for a page."""
+
+    def __init__(self, user, obj, checker: ObjectPermissionChecker | None = None):
+        self._checker = checker or ObjectPermissionChecker(user)
+        self._obj = obj
+
+    def has(self, codename: str) -> bool:
+        return self._checker.has_perm(codename, self._obj) or self.through_area(codename)
+
+    def through_area(self, codename: str) -> bool:
+        """Whether the person holds the council permission because of their role in its area."""
+        if not isinstance(self._obj, Council):
+            return False
+        area_codename = AREA_PERMISSION_FOR_COUNCIL.get(codename)
+        return bool(area_codename) and self._checker.has_perm(area_codename, self._obj.area)
+
+    def flags(self) -> dict[str, bool]:
+        """For templates, which never decide permissions themselves."""
+        names = COUNCIL_PERMISSIONS if isinstance(self._obj, Council) else AREA_PERMISSIONS
+        return {name: self.has(name) for name in names}
+
+
+def _check(user, obj, view: str, perm: str | None) -> Permissions:
+    if not user.is_authenticated:
+        raise Http404
+    permissions = Permissions(user, obj)
+    if not permissions.has(view):
+        raise Http404
+    if perm and not permissions.has(perm):
+        raise PermissionDenied
+    return permissions
+
+
+def get_council_for_user(user, council_id: int, perm: str | None = None) -> tuple[Council, Permissions]:
+    council = Council.objects.select_related("area").filter(pk=council_id).first()
+    if council is None:
+        raise Http404
+    return council, _check(user, council, "view_council", perm)
+
+
+def get_area_for_user(user, slug: str, perm: str | None = None) -> tuple[Area, Permissions]:
+    area = Area.objects.filter(slug=slug).first()
+    if area is None:
+        raise Http404
+    return area, _check(user, area, "view_area", perm)

@@ -1,0 +1,124 @@
+"""The demo: areas, the councils of the demo clusters (real ONS names and codes) and a person for
+every role. Running it again changes nothing."""
+
+import hashlib
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from allauth.account.models import EmailAddress
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils.text import slugify
+
+from . import services
+from .models import Area, AreaRole, Council, CouncilRole, CouncilTaxBase
+
+DATA = Path(__file__).resolve().parent / "data"
+DEFAULT_PASSWORD = "clusterwork-demo"
+TOWNS = {"Kirkby Stephen", "Brampton", "Keswick", "Millom", "Witney", "Chipping Norton"}
+AREA_SLUGS = {"Cumbria": "cumbria", "Oxfordshire": "oxfordshire"}
+
+
+@dataclass
+class DemoSignIn:
+    email: str
+    role: str
+    place: str
+
+
+def load_demo() -> dict:
+    return json.loads((DATA / "demo_clusters.json").read_text())
+
+
+def load_parish_names() -> dict[str, str]:
+    return json.loads((DATA / "ons_parishes.json").read_text())
+
+
+def _illustrative(code: str, low: int, high: int) -> int:
+    """A stable, made-up number for a code: the demo has no published figures to hand."""
+    digest = int(hashlib.sha256(code.encode()).hexdigest()[:8], 16)
+    return low + digest % (high - low)
+
+
+def _kind(name: str, meeting: bool) -> str:
+    if name in TOWNS:
+        return Council.Kind.TOWN_COUNCIL
+    return Council.Kind.PARISH_MEETING if meeting else Council.Kind.PARISH_COUNCIL
+
+
+def _council(area: Area, code: str, name: str, kind: str) -> Council:
+    population = _illustrative(code, 4000, 9000) if kind == Council.Kind.TOWN_COUNCIL else _illustrative(code, 60, 1500)
+    council, _ = Council.objects.get_or_create(
+        gss_code=code,
+        defaults={
+            "area": area,
+            "name": name,
+            "kind": kind,
+            "population": population,
+            "electorate": population * 4 // 5,
+        },
+    )
+    CouncilTaxBase.objects.get_or_create(
+        council=council, financial_year=2026, defaults={"band_d": Decimal(population) * Decimal("0.41")}
+    )
+    return council
+
+
+def _person(email: str, name: str, password: str):
+    User = get_user_model()
+    user = User.objects.filter(email=email).first()
+    if user is None:
+        user = User.objects.create_user(email, password, name=name)
+        EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+    return user
+
+
+def _council_role(council: Council, user, kind: str) -> None:
+    if not CouncilRole.objects.filter(council=council, user=user, kind=kind, ended_on__isnull=True).exists():
+        services.grant_council_role(acting_user=None, council=council, user=user, kind=kind)
+
+
+def _area_role(area: Area, user, kind: str) -> None:
+    if not AreaRole.objects.filter(area=area, user=user, kind=kind, ended_on__isnull=True).exists():
+        services.grant_area_role(acting_user=None, area=area, user=user, kind=kind)
+
+
+@transaction.atomic
+def seed_demo(password: str = DEFAULT_PASSWORD) -> list[DemoSignIn]:
+    names = load_parish_names()
+    sign_ins: list[DemoSignIn] = []
+
+    def person(email, name, role, place):
+        sign_ins.append(DemoSignIn(email, role, str(place)))
+        return _person(email, name, password)
+
+    for area_data in load_demo()["areas"]:
+        slug = AREA_SLUGS.get(area_data["name"], slugify(area_data["name"]))
+        area, _ = Area.objects.get_or_create(
+            slug=slug, defaults={"name": area_data["name"], "kind": area_data["kind"]}
+        )
+        _area_role(area, person(f"admin@{slug}.example", f"{area.name} Administrator",
+                                "Area administrator", area), AreaRole.Kind.ADMINISTRATOR)
+        _area_role(area, person(f"officer@{slug}.example", f"{area.name} Officer", "County officer", area),
+                   AreaRole.Kind.OFFICER)
+        for cluster in area_data["clusters"]:
+            lead_code = cluster["lead"]
+            # The smallest-coded members stand in for the cluster's parish meetings.
+            others = [code for code in cluster["members"] if code != lead_code]
+            meetings = set(sorted(others, reverse=True)[: cluster.get("parish_meetings", 0)])
+            lead = _council(area, lead_code, names[lead_code], _kind(names[lead_code], False))
+            lead_slug = slugify(lead.name)
+            for kind, word in ((CouncilRole.Kind.CLERK, "clerk"), (CouncilRole.Kind.RFO, "rfo"),
+                               (CouncilRole.Kind.COUNCILLOR, "councillor")):
+                label = CouncilRole.Kind(kind).label
+                user = person(f"{word}@{lead_slug}.example", f"{label} of {lead.name}", label, lead)
+                _council_role(lead, user, kind)
+            # One clerk serves the cluster's other, smaller councils, as often happens.
+            shared_clerk = person(f"clerk@{slugify(cluster['name'])}.example", f"Clerk to the {cluster['name']} parishes",
+                                  "Clerk", f"{len(others)} councils of {cluster['name']}")
+            for code in others:
+                council = _council(area, code, names[code], _kind(names[code], code in meetings))
+                _council_role(council, shared_clerk, CouncilRole.Kind.CLERK)
+    return sign_ins

@@ -1,0 +1,114 @@
+from django import forms
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.utils import timezone
+
+from .models import AreaRole, Council, CouncilRole
+from .roles import GRANTABLE_COUNCIL_PERMISSIONS
+
+
+class CouncilProfileForm(forms.ModelForm):
+    website = forms.URLField(required=False, assume_scheme="https")
+
+    class Meta:
+        model = Council
+        fields = ["name", "kind", "population", "electorate", "email", "phone", "address", "website"]
+        widgets = {"address": forms.Textarea(attrs={"rows": 3})}
+
+
+class TaxBaseForm(forms.Form):
+    financial_year = forms.TypedChoiceField(
+        label="Financial year", coerce=int, help_text="Financial years run from 1 April to 31 March"
+    )
+    band_d = forms.DecimalField(
+        label="Council tax base (Band D equivalents)",
+        min_value=0,
+        max_digits=12,
+        decimal_places=2,
+        help_text="As published by the billing authority, for example 412.60",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        today = timezone.localdate()
+        current = today.year if today.month >= 4 else today.year - 1
+        # From five years back to the coming year, whose tax base is published before the precept.
+        self.fields["financial_year"].choices = [
+            (year, f"{year}–{(year + 1) % 100:02d}") for year in range(current + 1, current - 6, -1)
+        ]
+
+
+class InviteForm(forms.Form):
+    name = forms.CharField(max_length=150, required=False, help_text="Optional: used to greet them")
+    email = forms.EmailField(label="Email address")
+    role = forms.ChoiceField(widget=forms.RadioSelect)
+
+    def __init__(self, *args, roles, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = roles
+
+
+def council_invite_form(data=None):
+    return InviteForm(data, roles=CouncilRole.Kind.choices)
+
+
+def area_invite_form(data=None):
+    return InviteForm(data, roles=AreaRole.Kind.choices)
+
+
+class PermissionsForm(forms.Form):
+    permissions = forms.MultipleChoiceField(
+        label="Permissions given to this person",
+        help_text="In addition to what their role lets them do",
+        choices=list(GRANTABLE_COUNCIL_PERMISSIONS.items()),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+
+class CouncilSearchForm(forms.Form):
+    q = forms.CharField(label="Name or GSS code", required=False, max_length=120)
+    kind = forms.ChoiceField(label="Kind", required=False, choices=[("", "All kinds"), *Council.Kind.choices])
+
+
+class RegisterUploadForm(forms.Form):
+    file = forms.FileField(
+        label="Upload a CSV file",
+        help_text="Columns: gss_code, name, kind, population, electorate. The first row names the columns.",
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > settings.REGISTER_IMPORT_MAX_BYTES:
+            raise forms.ValidationError(
+                f"The file must be smaller than {settings.REGISTER_IMPORT_MAX_BYTES // (1024 * 1024)} MB"
+            )
+        if not upload.name.lower().endswith((".csv", ".txt")):
+            raise forms.ValidationError("The selected file must be a CSV")
+        return upload
+
+
+class NewPersonForm(forms.Form):
+    """The invited person's name and password, when they have no account yet."""
+
+    name = forms.CharField(label="Full name", max_length=150)
+    password1 = forms.CharField(label="Create a password", widget=forms.PasswordInput, strip=False,
+                                help_text="At least 10 characters; not a common password")
+    password2 = forms.CharField(label="Confirm password", widget=forms.PasswordInput, strip=False)
+
+    def __init__(self, *args, email: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.email = email
+
+    def clean(self):
+        cleaned = super().clean()
+        first, second = cleaned.get("password1"), cleaned.get("password2")
+        if first and second and first != second:
+            self.add_error("password2", "The passwords do not match")
+        elif first:
+            try:
+                validate_password(first, get_user_model()(email=self.email, name=cleaned.get("name", "")))
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned

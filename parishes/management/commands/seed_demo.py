@@ -1,0 +1,19 @@
+from django.core.management.base import BaseCommand
+
+from parishes.demo import DEFAULT_PASSWORD, seed_demo
+
+
+class Command(BaseCommand):
+    help = "Build the demo areas, councils and people. Running it again changes nothing."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--password", default=DEFAULT_PASSWORD, help="Password of new demo people")
+
+    def handle(self, *args, password, **options):
+        sign_ins = seed_demo(password=password)
+        width = max(len(s.email) for s in sign_ins)
+        role_width = max(len(s.role) for s in sign_ins)
+        self.stdout.write(f"{'Email'.ljust(width)}  {'Role'.ljust(role_width)}  Council or area")
+        for s in sign_ins:
+            self.stdout.write(f"{s.email.ljust(width)}  {s.role.ljust(role_width)}  {s.place}")
+        self.stdout.write(f"\nPassword of every demo person: {password}")

@@ -1,0 +1,161 @@
+"""The council register import: a CSV of councils, imported whole or not at all."""
+
+import csv
+import io
+import re
+
+from django.conf import settings
+from django.db import transaction
+
+from . import audit
+from .models import GSS_CODE_RE, Area, Council, RegisterImport
+
+COLUMNS = ("gss_code", "name", "kind", "population", "electorate")
+REQUIRED_COLUMNS = ("gss_code", "name", "kind")
+MAX_ROWS = 20_000
+# "parish_council", "Parish council" and "parish-council" all name the same kind.
+_KINDS = {
+    **{value.replace("_", " "): value for value in Council.Kind.values},
+    **{label.lower(): value for value, label in Council.Kind.choices},
+}
+
+
+class RegisterFileError(Exception):
+    """The file as a whole cannot be read; the message is shown to the person."""
+
+
+def _column_key(header: str) -> str:
+    return re.sub(r"[^a-z]+", "_", header.strip().lower()).strip("_")
+
+
+def _read_rows(content: bytes) -> list[dict]:
+    if len(content) > settings.REGISTER_IMPORT_MAX_BYTES:
+        raise RegisterFileError(
+            f"The file is larger than {settings.REGISTER_IMPORT_MAX_BYTES // (1024 * 1024)} MB."
+        )
+    if b"\x00" in content:
+        raise RegisterFileError("The file is not a CSV file: save it from your spreadsheet as CSV (UTF-8).")
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise RegisterFileError("The file is not UTF-8 text: save it as CSV (UTF-8).") from None
+    reader = csv.reader(io.StringIO(text))
+    try:
+        header = next(reader)
+    except (StopIteration, csv.Error):
+        raise RegisterFileError("The file is empty.") from None
+    keys = [_column_key(h) for h in header]
+    missing = [c for c in REQUIRED_COLUMNS if c not in keys]
+    if missing:
+        raise RegisterFileError(
+            "The first row must name the columns gss_code, name, kind, population and electorate; "
+            f"missing: {', '.join(missing)}."
+        )
+    rows = []
+    try:
+        for line, values in enumerate(reader, start=2):
+            if not any(v.strip() for v in values):
+                continue
+            rows.append({"line": line, **{k: v.strip() for k, v in zip(keys, values, strict=False) if k in COLUMNS}})
+            if len(rows) > MAX_ROWS:
+                raise RegisterFileError(f"The file has more than {MAX_ROWS:,} rows: split it.")
+    except csv.Error as error:
+        raise RegisterFileError(f"The file could not be read as CSV: {error}.") from None
+    if not rows:
+        raise RegisterFileError("The file has no councils in it.")
+    return rows
+
+
+def _whole_number(value: str, label: str) -> tuple[int | None, str]:
+    if not value:
+        return None, ""
+    cleaned = value.replace(",", "")
+    if not cleaned.isdigit():
+        return None, f"{label} must be a whole number of 0 or more"
+    return int(cleaned), ""
+
+
+def _check_row(row: dict, seen: set[str], elsewhere: dict[str, str]) -> tuple[dict, str]:
+    """The council's fields from one row, or the reason the row is refused."""
+    code = row.get("gss_code", "").upper()
+    name = row.get("name", "")
+    if not code:
+        return {}, "GSS code is missing"
+    if not re.fullmatch(GSS_CODE_RE, code):
+        return {}, f"GSS code {code} is not a parish or community code (E04… or W04… and 6 digits)"
+    if code in seen:
+        return {}, f"GSS code {code} appears more than once in the file"
+    seen.add(code)
+    if code in elsewhere:
+        return {}, f"GSS code {code} belongs to a council of {elsewhere[code]}"
+    if not name:
+        return {}, "Name is missing"
+    if len(name) > Council._meta.get_field("name").max_length:
+        return {}, "Name is longer than 120 characters"
+    kind = _KINDS.get(re.sub(r"[\s_\-]+", " ", row.get("kind", "").lower()).strip())
+    if not kind:
+        return {}, f"Kind “{row.get('kind', '')}” is not one of: {', '.join(Council.Kind.labels)}"
+    population, error = _whole_number(row.get("population", ""), "Population")
+    if error:
+        return {}, error
+    electorate, error = _whole_number(row.get("electorate", ""), "Electorate")
+    if error:
+        return {}, error
+    return {"gss_code": code, "name": name, "kind": kind, "population": population, "electorate": electorate}, ""
+
+
+@transaction.atomic
+def import_register(*, acting_user, area: Area, file_name: str, content: bytes) -> RegisterImport:
+    """Check every row; import them all if none is refused, else import nothing. Always recorded."""
+    result = RegisterImport(area=area, uploaded_by=acting_user, file_name=file_name[:255])
+    try:
+        rows = _read_rows(content)
+    except RegisterFileError as error:
+        result.outcome = RegisterImport.Outcome.REFUSED
+        result.error = str(error)
+        result.save()
+        return result
+
+    codes = {row.get("gss_code", "").upper() for row in rows}
+    existing = {c.gss_code: c for c in Council.objects.select_related("area").filter(gss_code__in=codes)}
+    elsewhere = {code: c.area.name for code, c in existing.items() if c.area_id != area.pk}
+    seen: set[str] = set()
+    checked = []
+    for row in rows:
+        fields, reason = _check_row(row, seen, elsewhere)
+        outcome = "refused" if reason else ("updated" if fields["gss_code"] in existing else "created")
+        checked.append((row, fields, outcome, reason))
+
+    result.rows = [
+        {"line": row["line"], "gss_code": row.get("gss_code", ""), "name": row.get("name", ""),
+         "result": outcome, "reason": reason}
+        for row, _, outcome, reason in checked
+    ]
+    result.refused_count = sum(1 for *_, outcome, _ in checked if outcome == "refused")
+    if result.refused_count:
+        result.outcome = RegisterImport.Outcome.REFUSED
+        result.save()
+        return result
+
+    to_create, to_update = [], []
+    for _, fields, outcome, _ in checked:
+        if outcome == "created":
+            to_create.append(Council(area=area, **fields))
+        else:
+            council = existing[fields["gss_code"]]
+            for name, value in fields.items():
+                setattr(council, name, value)
+            to_update.append(council)
+    Council.objects.bulk_create(to_create, batch_size=1000)
+    Council.objects.bulk_update(to_update, ["name", "kind", "population", "electorate"], batch_size=1000)
+    result.outcome = RegisterImport.Outcome.IMPORTED
+    result.created_count, result.updated_count = len(to_create), len(to_update)
+    result.save()
+    audit.record(
+        actor=acting_user,
+        action="register.imported",
+        area=area,
+        summary=f"Register imported from {result.file_name}: {len(to_create)} added, {len(to_update)} updated",
+        after={"import": result.pk, "created": len(to_create), "updated": len(to_update)},
+    )
+    return result

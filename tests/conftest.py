@@ -1,0 +1,71 @@
+"""The fixed cast every test uses.
+
+Area North: council A (clerk, RFO, councillor), council B (clerk) and council C (clerk: the outsider
+council), a county officer and an area administrator. Area South: council D with its clerk, and an
+officer and an administrator of their own: people of another area.
+"""
+
+from types import SimpleNamespace
+
+import pytest
+
+from parishes import services
+from parishes.models import AreaRole, Council, CouncilRole
+
+from .factories import AreaFactory, CouncilFactory, UserFactory
+
+
+def _council_person(council, kind, email):
+    user = UserFactory(email=email, name=email.split("@")[0].replace(".", " ").title())
+    services.grant_council_role(acting_user=None, council=council, user=user, kind=kind)
+    return user
+
+
+def _area_person(area, kind, email):
+    user = UserFactory(email=email, name=email.split("@")[0].replace(".", " ").title())
+    services.grant_area_role(acting_user=None, area=area, user=user, kind=kind)
+    return user
+
+
+@pytest.fixture
+def cast(db):
+    north = AreaFactory(name="North", slug="north")
+    south = AreaFactory(name="South", slug="south")
+    council_a = CouncilFactory(area=north, name="Ashby", gss_code="E04000101")
+    council_b = CouncilFactory(area=north, name="Brampton", gss_code="E04000102")
+    council_c = CouncilFactory(area=north, name="Brampton", gss_code="E04000103")
+    council_d = CouncilFactory(area=south, name="Dunmow", gss_code="W04000104", kind=Council.Kind.COMMUNITY_COUNCIL)
+    return SimpleNamespace(
+        north=north,
+        south=south,
+        council_a=council_a,
+        council_b=council_b,
+        council_c=council_c,
+        council_d=council_d,
+        clerk_a=_council_person(council_a, CouncilRole.Kind.CLERK, "clerk.a@example.org"),
+        rfo_a=_council_person(council_a, CouncilRole.Kind.RFO, "rfo.a@example.org"),
+        councillor_a=_council_person(council_a, CouncilRole.Kind.COUNCILLOR, "councillor.a@example.org"),
+        clerk_b=_council_person(council_b, CouncilRole.Kind.CLERK, "clerk.b@example.org"),
+        clerk_c=_council_person(council_c, CouncilRole.Kind.CLERK, "clerk.c@example.org"),
+        officer=_area_person(north, AreaRole.Kind.OFFICER, "officer@north.example.org"),
+        admin=_area_person(north, AreaRole.Kind.ADMINISTRATOR, "admin@north.example.org"),
+        clerk_d=_council_person(council_d, CouncilRole.Kind.CLERK, "clerk.d@example.org"),
+        south_officer=_area_person(south, AreaRole.Kind.OFFICER, "officer@south.example.org"),
+        south_admin=_area_person(south, AreaRole.Kind.ADMINISTRATOR, "admin@south.example.org"),
+    )
+
+
+@pytest.fixture
+def client_for(client):
+    """A test client signed in as the given person."""
+
+    def sign_in(user):
+        client.force_login(user)
+        return client
+
+    return sign_in
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
