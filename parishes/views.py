@@ -5,7 +5,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.urls import reverse
 
 from . import invitations, queries, register, services
 from .access import get_area_for_user, get_council_for_user
@@ -36,6 +36,13 @@ def home(request):
     )
 
 
+def _posted(request, files=False) -> tuple:
+    """A form's data when the request is a POST, even an empty one, so that it is validated."""
+    if request.method != "POST":
+        return (None, None) if files else (None,)
+    return (request.POST, request.FILES) if files else (request.POST,)
+
+
 # Councils
 
 
@@ -58,7 +65,7 @@ def council_detail(request, council_id):
 
 def council_edit(request, council_id):
     council, _ = get_council_for_user(request.user, council_id, perm="change_council")
-    form = CouncilProfileForm(request.POST or None, instance=Council.objects.get(pk=council.pk))
+    form = CouncilProfileForm(*_posted(request), instance=Council.objects.get(pk=council.pk))
     if request.method == "POST" and form.is_valid():
         services.update_council_profile(acting_user=request.user, council=council, changes=form.cleaned_data)
         messages.success(request, "The council's profile has been saved.")
@@ -68,7 +75,7 @@ def council_edit(request, council_id):
 
 def council_tax_base(request, council_id):
     council, _ = get_council_for_user(request.user, council_id, perm="change_council")
-    form = TaxBaseForm(request.POST or None)
+    form = TaxBaseForm(*_posted(request))
     if request.method == "POST" and form.is_valid():
         tax_base = services.set_tax_base(acting_user=request.user, council=council, **form.cleaned_data)
         messages.success(request, f"The tax base for {tax_base.financial_year_label} has been saved.")
@@ -93,7 +100,7 @@ def council_people(request, council_id):
 
 def council_invite(request, council_id):
     council, _ = get_council_for_user(request.user, council_id, perm="manage_council_people")
-    form = council_invite_form(request.POST or None)
+    form = council_invite_form(*_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             invitations.invite(acting_user=request.user, area=council.area, council=council, **form.cleaned_data)
@@ -102,14 +109,16 @@ def council_invite(request, council_id):
         else:
             messages.success(request, f"An invitation has been emailed to {form.cleaned_data['email']}.")
             return redirect("parishes:council_people", council.pk)
-    return render(request, "parishes/invite.html", {"place": council, "form": form,
-                                                     "back": council.get_absolute_url() + "people/"})
+    back = reverse("parishes:council_people", args=[council.pk])
+    return render(request, "parishes/invite.html", {"place": council, "form": form, "back": back})
 
 
-@require_POST
 def council_role_end(request, council_id, role_id):
     council, permissions = get_council_for_user(request.user, council_id, perm="manage_council_people")
-    role = get_object_or_404(council.roles.select_related("user"), pk=role_id)
+    role = get_object_or_404(council.roles.filter(ended_on__isnull=True).select_related("user"), pk=role_id)
+    back = reverse("parishes:council_people", args=[council.pk])
+    if request.method != "POST":
+        return render(request, "parishes/role_end.html", {"place": council, "role": role, "back": back})
     try:
         services.end_council_role(
             acting_user=request.user,
@@ -120,7 +129,7 @@ def council_role_end(request, council_id, role_id):
         messages.error(request, str(error))
     else:
         messages.success(request, f"{role.user} is no longer {role.get_kind_display().lower()}.")
-    return redirect("parishes:council_people", council.pk)
+    return redirect(back)
 
 
 def council_person_permissions(request, council_id, user_id):
@@ -130,7 +139,7 @@ def council_person_permissions(request, council_id, user_id):
         raise Http404
     person = roles[0].user
     current = list(council.permission_grants.filter(user=person).values_list("codename", flat=True))
-    form = PermissionsForm(request.POST or None, initial={"permissions": current})
+    form = PermissionsForm(*_posted(request), initial={"permissions": current})
     if request.method == "POST" and form.is_valid():
         services.set_council_permissions(
             acting_user=request.user, council=council, user=person, codenames=set(form.cleaned_data["permissions"])
@@ -144,11 +153,11 @@ def council_person_permissions(request, council_id, user_id):
     )
 
 
-@require_POST
 def council_invitation_withdraw(request, council_id, invitation_id):
     council, _ = get_council_for_user(request.user, council_id, perm="manage_council_people")
     invitation = get_object_or_404(council.invitations, pk=invitation_id)
-    _withdraw(request, invitation)
+    if request.method == "POST":
+        _withdraw(request, invitation)
     return redirect("parishes:council_people", council.pk)
 
 
@@ -189,7 +198,7 @@ def area_people(request, area_slug):
 
 def area_invite(request, area_slug):
     area, _ = get_area_for_user(request.user, area_slug, perm="manage_area")
-    form = area_invite_form(request.POST or None)
+    form = area_invite_form(*_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             invitations.invite(acting_user=request.user, area=area, **form.cleaned_data)
@@ -198,34 +207,36 @@ def area_invite(request, area_slug):
         else:
             messages.success(request, f"An invitation has been emailed to {form.cleaned_data['email']}.")
             return redirect("parishes:area_people", area.slug)
-    return render(request, "parishes/invite.html", {"place": area, "form": form,
-                                                     "back": area.get_absolute_url() + "people/"})
+    back = reverse("parishes:area_people", args=[area.slug])
+    return render(request, "parishes/invite.html", {"place": area, "form": form, "back": back})
 
 
-@require_POST
 def area_role_end(request, area_slug, role_id):
     area, _ = get_area_for_user(request.user, area_slug, perm="manage_area")
-    role = get_object_or_404(area.roles.select_related("user"), pk=role_id)
+    role = get_object_or_404(area.roles.filter(ended_on__isnull=True).select_related("user"), pk=role_id)
+    back = reverse("parishes:area_people", args=[area.slug])
+    if request.method != "POST":
+        return render(request, "parishes/role_end.html", {"place": area, "role": role, "back": back})
     try:
         services.end_area_role(acting_user=request.user, role=role)
     except RoleError as error:
         messages.error(request, str(error))
     else:
         messages.success(request, f"{role.user} is no longer {role.get_kind_display().lower()}.")
-    return redirect("parishes:area_people", area.slug)
+    return redirect(back)
 
 
-@require_POST
 def area_invitation_withdraw(request, area_slug, invitation_id):
     area, _ = get_area_for_user(request.user, area_slug, perm="manage_area")
     invitation = get_object_or_404(area.invitations.filter(council__isnull=True), pk=invitation_id)
-    _withdraw(request, invitation)
+    if request.method == "POST":
+        _withdraw(request, invitation)
     return redirect("parishes:area_people", area.slug)
 
 
 def area_import(request, area_slug):
     area, _ = get_area_for_user(request.user, area_slug, perm="manage_area")
-    form = RegisterUploadForm(request.POST or None, request.FILES or None)
+    form = RegisterUploadForm(*_posted(request, files=True))
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         result = register.import_register(
@@ -266,7 +277,7 @@ def invitation_accept(request, token):
         return render(request, "parishes/invitation_accept.html", context)
     if has_account:
         return render(request, "parishes/invitation_sign_in.html", context)
-    form = NewPersonForm(request.POST or None, email=invitation.email, initial={"name": invitation.name})
+    form = NewPersonForm(*_posted(request), email=invitation.email, initial={"name": invitation.name})
     if request.method == "POST" and form.is_valid():
         try:
             user = invitations.accept_invitation_as_new_person(

@@ -1,0 +1,53 @@
+# The README's two commands: `make run` (the quick start) and `make test` (what CI runs, .ci/run).
+# Both begin with `setup`, which only does what changed since the last run.
+
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+MANAGE := $(BIN)/python manage.py
+
+# The settings each command needs, whatever the calling shell has exported (pytest-django would
+# otherwise prefer an exported DJANGO_SETTINGS_MODULE to the one in pyproject.toml).
+run worker beat: export DJANGO_SETTINGS_MODULE := config.settings.local
+test: export DJANGO_SETTINGS_MODULE := config.settings.test
+
+.PHONY: setup run test lint worker beat
+
+setup: $(VENV)/.installed node_modules/.installed static/build/.built
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# The stamp files below are newer than their inputs once a step has succeeded, so that make skips
+# it next time; a changed pyproject.toml or package-lock.json brings the step back.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check ".[dev]"
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+static/build/.built: node_modules/.installed $(shell find frontend -type f)
+	npm run build
+	touch $@
+
+run: setup
+	$(MANAGE) migrate --no-input
+	$(MANAGE) seed_demo
+	$(MANAGE) runserver 127.0.0.1:8000
+
+test: setup
+	$(MANAGE) makemigrations --check --dry-run
+	$(BIN)/pytest -n auto
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+# The worker and beat need REDIS_URL (in the environment or in .env); exactly one beat may run.
+worker: $(VENV)/.installed
+	$(BIN)/celery --app=config worker --loglevel=INFO
+
+beat: $(VENV)/.installed
+	$(BIN)/celery --app=config beat --loglevel=INFO
