@@ -107,7 +107,7 @@ def find_invitation(token: str) -> Invitation:
 def accept_invitation(*, invitation: Invitation, user) -> None:
     """Grant the invitation's role to the signed-in person it was sent to. Single use."""
     # Locking the row makes a second, simultaneous use of the same link wait and then fail.
-    invitation = Invitation.objects.select_for_update().select_related("area", "council").get(pk=invitation.pk)
+    invitation = Invitation.objects.select_for_update(of=("self",)).select_related("area", "council").get(pk=invitation.pk)
     if not invitation.is_pending:
         raise InvitationError("This invitation can no longer be used.")
     if user.email.lower() != invitation.email:
@@ -149,7 +149,7 @@ def accept_invitation_as_new_person(*, invitation: Invitation, name: str, passwo
 
 @transaction.atomic
 def withdraw_invitation(*, acting_user, invitation: Invitation) -> None:
-    invitation = Invitation.objects.select_for_update().select_related("area", "council").get(pk=invitation.pk)
+    invitation = Invitation.objects.select_for_update(of=("self",)).select_related("area", "council").get(pk=invitation.pk)
     if not invitation.is_pending:
         raise InvitationError("This invitation can no longer be withdrawn.")
     invitation.withdrawn_at = timezone.now()

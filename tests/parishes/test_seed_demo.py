@@ -1,0 +1,23 @@
+from django.apps import apps
+from django.core.management import call_command
+
+from parishes.models import Area, Council, CouncilRole
+
+
+def counts():
+    return {m._meta.label: m.objects.count() for m in apps.get_models() if m._meta.app_label in {"accounts", "parishes"}}
+
+
+def test_the_demo_builds_every_role_and_twice_changes_nothing(db, capsys):
+    call_command("seed_demo", "--password", "demo-password-1")
+    output = capsys.readouterr().out
+    assert "clerk@kirkby-stephen.example" in output and "County officer" in output
+    assert "Password of every demo person: demo-password-1" in output
+    assert set(Area.objects.values_list("name", flat=True)) == {"Cumbria", "Oxfordshire"}
+    upper_eden = Council.objects.filter(area__slug="cumbria", gss_code__in=["E04002544", "E04002513"])
+    assert {c.name for c in upper_eden} == {"Kirkby Stephen", "Asby"}
+    assert Council.objects.filter(kind=Council.Kind.PARISH_MEETING).count() == 9
+    assert set(CouncilRole.objects.values_list("kind", flat=True)) == set(CouncilRole.Kind.values)
+    first = counts()
+    call_command("seed_demo")
+    assert counts() == first
