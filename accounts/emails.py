@@ -22,9 +22,7 @@ def render_email(template: str, context: dict) -> tuple[str, str, str | None]:
 
 def queue_email(*, to: str, subject: str, body: str, html: str | None = None) -> None:
     """Send once the current transaction commits, so a rolled-back change sends nothing."""
-    transaction.on_commit(
-        lambda: send_email.delay(to=[to], subject=subject, body=body, html=html)
-    )
+    transaction.on_commit(lambda: send_email.delay(to=[to], subject=subject, body=body, html=html))
 
 
 def send_templated_email(*, template: str, to: str, context: dict) -> None:

@@ -16,7 +16,7 @@ from . import services
 from .models import Area, AreaRole, Council, CouncilRole, CouncilTaxBase
 
 DATA = Path(__file__).resolve().parent / "data"
-DEFAULT_PASSWORD = "clusterwork-demo"
+DEFAULT_PASSWORD = "clusterwork-demo"  # noqa: S105 (documented in the README: demo data only)
 TOWNS = {"Kirkby Stephen", "Brampton", "Keswick", "Millom", "Witney", "Chipping Norton"}
 AREA_SLUGS = {"Cumbria": "cumbria", "Oxfordshire": "oxfordshire"}
 
@@ -49,7 +49,11 @@ def _kind(name: str, meeting: bool) -> str:
 
 
 def _council(area: Area, code: str, name: str, kind: str) -> Council:
-    population = _illustrative(code, 4000, 9000) if kind == Council.Kind.TOWN_COUNCIL else _illustrative(code, 60, 1500)
+    population = (
+        _illustrative(code, 4000, 9000)
+        if kind == Council.Kind.TOWN_COUNCIL
+        else _illustrative(code, 60, 1500)
+    )
     council, _ = Council.objects.get_or_create(
         gss_code=code,
         defaults={
@@ -99,10 +103,16 @@ def seed_demo(password: str = DEFAULT_PASSWORD) -> list[DemoSignIn]:
         area, _ = Area.objects.get_or_create(
             slug=slug, defaults={"name": area_data["name"], "kind": area_data["kind"]}
         )
-        _area_role(area, person(f"admin@{slug}.example", f"{area.name} Administrator",
-                                "Area administrator", area), AreaRole.Kind.ADMINISTRATOR)
-        _area_role(area, person(f"officer@{slug}.example", f"{area.name} Officer", "County officer", area),
-                   AreaRole.Kind.OFFICER)
+        _area_role(
+            area,
+            person(f"admin@{slug}.example", f"{area.name} Administrator", "Area administrator", area),
+            AreaRole.Kind.ADMINISTRATOR,
+        )
+        _area_role(
+            area,
+            person(f"officer@{slug}.example", f"{area.name} Officer", "County officer", area),
+            AreaRole.Kind.OFFICER,
+        )
         for cluster in area_data["clusters"]:
             lead_code = cluster["lead"]
             # The smallest-coded members stand in for the cluster's parish meetings.
@@ -110,14 +120,21 @@ def seed_demo(password: str = DEFAULT_PASSWORD) -> list[DemoSignIn]:
             meetings = set(sorted(others, reverse=True)[: cluster.get("parish_meetings", 0)])
             lead = _council(area, lead_code, names[lead_code], _kind(names[lead_code], False))
             lead_slug = slugify(lead.name)
-            for kind, word in ((CouncilRole.Kind.CLERK, "clerk"), (CouncilRole.Kind.RFO, "rfo"),
-                               (CouncilRole.Kind.COUNCILLOR, "councillor")):
+            for kind, word in (
+                (CouncilRole.Kind.CLERK, "clerk"),
+                (CouncilRole.Kind.RFO, "rfo"),
+                (CouncilRole.Kind.COUNCILLOR, "councillor"),
+            ):
                 label = CouncilRole.Kind(kind).label
                 user = person(f"{word}@{lead_slug}.example", f"{label} of {lead.name}", label, lead)
                 _council_role(lead, user, kind)
             # One clerk serves the cluster's other, smaller councils, as often happens.
-            shared_clerk = person(f"clerk@{slugify(cluster['name'])}.example", f"Clerk to the {cluster['name']} parishes",
-                                  "Clerk", f"{len(others)} councils of {cluster['name']}")
+            shared_clerk = person(
+                f"clerk@{slugify(cluster['name'])}.example",
+                f"Clerk to the {cluster['name']} parishes",
+                "Clerk",
+                f"{len(others)} councils of {cluster['name']}",
+            )
             for code in others:
                 council = _council(area, code, names[code], _kind(names[code], code in meetings))
                 _council_role(council, shared_clerk, CouncilRole.Kind.CLERK)

@@ -93,8 +93,12 @@ class NewPersonForm(forms.Form):
     """The invited person's name and password, when they have no account yet."""
 
     name = forms.CharField(label="Full name", max_length=150)
-    password1 = forms.CharField(label="Create a password", widget=forms.PasswordInput, strip=False,
-                                help_text="At least 10 characters; not a common password")
+    password1 = forms.CharField(
+        label="Create a password",
+        widget=forms.PasswordInput,
+        strip=False,
+        help_text="At least 10 characters; not a common password",
+    )
     password2 = forms.CharField(label="Confirm password", widget=forms.PasswordInput, strip=False)
 
     def __init__(self, *args, email: str, **kwargs):

@@ -48,7 +48,12 @@ def invite(
         raise InvitationError(f"{email} already holds that role in {place}.")
     # A new invitation replaces any unused one for the same person and role.
     Invitation.objects.filter(
-        area=area, council=council, role=role, email=email, accepted_at__isnull=True, withdrawn_at__isnull=True
+        area=area,
+        council=council,
+        role=role,
+        email=email,
+        accepted_at__isnull=True,
+        withdrawn_at__isnull=True,
     ).update(withdrawn_at=timezone.now())
     token = secrets.token_urlsafe(32)
     now = timezone.now()
@@ -87,14 +92,20 @@ def invite(
 def find_invitation(token: str) -> Invitation:
     """The invitation behind a link, or InvitationError saying plainly why it cannot be used."""
     invitation = (
-        Invitation.objects.select_related("area", "council", "invited_by").filter(token_hash=_hash(token)).first()
+        Invitation.objects.select_related("area", "council", "invited_by")
+        .filter(token_hash=_hash(token))
+        .first()
     )
     if invitation is None:
-        raise InvitationError("This invitation link is not valid. Check you copied the whole link from the email.")
+        raise InvitationError(
+            "This invitation link is not valid. Check you copied the whole link from the email."
+        )
     if invitation.accepted_at:
         raise InvitationError("This invitation has already been used. Sign in to use Clusterwork.")
     if invitation.withdrawn_at:
-        raise InvitationError("This invitation was withdrawn. Ask the person who invited you to send a new one.")
+        raise InvitationError(
+            "This invitation was withdrawn. Ask the person who invited you to send a new one."
+        )
     if invitation.expires_at <= timezone.now():
         raise InvitationError(
             "This invitation has expired. Ask the person who invited you to send a new one: "
@@ -107,7 +118,11 @@ def find_invitation(token: str) -> Invitation:
 def accept_invitation(*, invitation: Invitation, user) -> None:
     """Grant the invitation's role to the signed-in person it was sent to. Single use."""
     # Locking the row makes a second, simultaneous use of the same link wait and then fail.
-    invitation = Invitation.objects.select_for_update(of=("self",)).select_related("area", "council").get(pk=invitation.pk)
+    invitation = (
+        Invitation.objects.select_for_update(of=("self",))
+        .select_related("area", "council")
+        .get(pk=invitation.pk)
+    )
     if not invitation.is_pending:
         raise InvitationError("This invitation can no longer be used.")
     if user.email.lower() != invitation.email:
@@ -149,7 +164,11 @@ def accept_invitation_as_new_person(*, invitation: Invitation, name: str, passwo
 
 @transaction.atomic
 def withdraw_invitation(*, acting_user, invitation: Invitation) -> None:
-    invitation = Invitation.objects.select_for_update(of=("self",)).select_related("area", "council").get(pk=invitation.pk)
+    invitation = (
+        Invitation.objects.select_for_update(of=("self",))
+        .select_related("area", "council")
+        .get(pk=invitation.pk)
+    )
     if not invitation.is_pending:
         raise InvitationError("This invitation can no longer be withdrawn.")
     invitation.withdrawn_at = timezone.now()

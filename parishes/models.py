@@ -75,7 +75,9 @@ class CouncilTaxBase(models.Model):
     """The council tax base in Band D equivalents, as published by the billing authority."""
 
     council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="tax_bases")
-    financial_year = models.PositiveSmallIntegerField(help_text="The year the financial year starts (1 April)")
+    financial_year = models.PositiveSmallIntegerField(
+        help_text="The year the financial year starts (1 April)"
+    )
     band_d = models.DecimalField("Band D equivalents", max_digits=12, decimal_places=2)
 
     class Meta:

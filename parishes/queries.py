@@ -58,7 +58,9 @@ class Person:
 def council_people(council: Council) -> list[Person]:
     """Everyone holding a role in the council, with their roles and individual permissions."""
     people: dict[int, Person] = {}
-    for role in council.roles.filter(ended_on__isnull=True).select_related("user").order_by("user__name", "kind"):
+    for role in (
+        council.roles.filter(ended_on__isnull=True).select_related("user").order_by("user__name", "kind")
+    ):
         people.setdefault(role.user_id, Person(role.user)).roles.append(role)
     grants = defaultdict(list)
     for user_id, codename in CouncilPermissionGrant.objects.filter(council=council).values_list(

@@ -56,7 +56,9 @@ def _read_rows(content: bytes) -> list[dict]:
         for line, values in enumerate(reader, start=2):
             if not any(v.strip() for v in values):
                 continue
-            rows.append({"line": line, **{k: v.strip() for k, v in zip(keys, values, strict=False) if k in COLUMNS}})
+            rows.append(
+                {"line": line, **{k: v.strip() for k, v in zip(keys, values, strict=False) if k in COLUMNS}}
+            )
             if len(rows) > MAX_ROWS:
                 raise RegisterFileError(f"The file has more than {MAX_ROWS:,} rows: split it.")
     except csv.Error as error:
@@ -101,7 +103,13 @@ def _check_row(row: dict, seen: set[str], elsewhere: dict[str, str]) -> tuple[di
     electorate, error = _whole_number(row.get("electorate", ""), "Electorate")
     if error:
         return {}, error
-    return {"gss_code": code, "name": name, "kind": kind, "population": population, "electorate": electorate}, ""
+    return {
+        "gss_code": code,
+        "name": name,
+        "kind": kind,
+        "population": population,
+        "electorate": electorate,
+    }, ""
 
 
 @transaction.atomic
@@ -127,8 +135,13 @@ def import_register(*, acting_user, area: Area, file_name: str, content: bytes) 
         checked.append((row, fields, outcome, reason))
 
     result.rows = [
-        {"line": row["line"], "gss_code": row.get("gss_code", ""), "name": row.get("name", ""),
-         "result": outcome, "reason": reason}
+        {
+            "line": row["line"],
+            "gss_code": row.get("gss_code", ""),
+            "name": row.get("name", ""),
+            "result": outcome,
+            "reason": reason,
+        }
         for row, _, outcome, reason in checked
     ]
     result.refused_count = sum(1 for *_, outcome, _ in checked if outcome == "refused")
@@ -155,7 +168,7 @@ def import_register(*, acting_user, area: Area, file_name: str, content: bytes) 
         actor=acting_user,
         action="register.imported",
         area=area,
-        summary=f"Register imported from {result.file_name}: {len(to_create)} added, {len(to_update)} updated",
+        summary=f"Register {result.file_name} imported: {len(to_create)} added, {len(to_update)} updated",
         after={"import": result.pk, "created": len(to_create), "updated": len(to_update)},
     )
     return result

@@ -86,7 +86,9 @@ def end_council_role(*, acting_user, role: CouncilRole, may_end_last_clerk: bool
         raise RoleError("This role has already ended.")
     council = role.council
     if role.kind == CouncilRole.Kind.CLERK and not may_end_last_clerk:
-        other_clerks = council.roles.filter(kind=CouncilRole.Kind.CLERK, ended_on__isnull=True).exclude(pk=role.pk)
+        other_clerks = council.roles.filter(kind=CouncilRole.Kind.CLERK, ended_on__isnull=True).exclude(
+            pk=role.pk
+        )
         if not other_clerks.exists():
             raise RoleError(
                 "A council needs a clerk: invite the new clerk before ending this role, "
@@ -165,7 +167,9 @@ def set_council_permissions(*, acting_user, council: Council, user, codenames: s
     )
     if current == codenames:
         return
-    CouncilPermissionGrant.objects.filter(council=council, user=user, codename__in=current - codenames).delete()
+    CouncilPermissionGrant.objects.filter(
+        council=council, user=user, codename__in=current - codenames
+    ).delete()
     CouncilPermissionGrant.objects.bulk_create(
         CouncilPermissionGrant(council=council, user=user, codename=c, granted_by=acting_user)
         for c in sorted(codenames - current)
@@ -191,7 +195,9 @@ PROFILE_FIELDS = ("name", "kind", "population", "electorate", "email", "phone", 
 
 @transaction.atomic
 def update_council_profile(*, acting_user, council: Council, changes: dict) -> None:
-    before = {f: getattr(council, f) for f in PROFILE_FIELDS if f in changes and getattr(council, f) != changes[f]}
+    before = {
+        f: getattr(council, f) for f in PROFILE_FIELDS if f in changes and getattr(council, f) != changes[f]
+    }
     if not before:
         return
     for field in before:
@@ -210,7 +216,11 @@ def update_council_profile(*, acting_user, council: Council, changes: dict) -> N
 
 @transaction.atomic
 def set_tax_base(*, acting_user, council: Council, financial_year: int, band_d: Decimal) -> CouncilTaxBase:
-    existing = CouncilTaxBase.objects.select_for_update().filter(council=council, financial_year=financial_year).first()
+    existing = (
+        CouncilTaxBase.objects.select_for_update()
+        .filter(council=council, financial_year=financial_year)
+        .first()
+    )
     before = {"band_d": str(existing.band_d)} if existing else None
     tax_base, _ = CouncilTaxBase.objects.update_or_create(
         council=council, financial_year=financial_year, defaults={"band_d": band_d}

@@ -17,7 +17,9 @@ urlpatterns = [
         views.council_person_permissions,
         name="council_person_permissions",
     ),
-    path("councils/<int:council_id>/roles/<int:role_id>/end/", views.council_role_end, name="council_role_end"),
+    path(
+        "councils/<int:council_id>/roles/<int:role_id>/end/", views.council_role_end, name="council_role_end"
+    ),
     path(
         "councils/<int:council_id>/invitations/<int:invitation_id>/withdraw/",
         views.council_invitation_withdraw,
@@ -34,5 +36,7 @@ urlpatterns = [
         name="area_invitation_withdraw",
     ),
     path("areas/<slug:area_slug>/import/", views.area_import, name="area_import"),
-    path("areas/<slug:area_slug>/imports/<int:import_id>/", views.area_import_result, name="area_import_result"),
+    path(
+        "areas/<slug:area_slug>/imports/<int:import_id>/", views.area_import_result, name="area_import_result"
+    ),
 ]

@@ -103,7 +103,9 @@ def council_invite(request, council_id):
     form = council_invite_form(*_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
-            invitations.invite(acting_user=request.user, area=council.area, council=council, **form.cleaned_data)
+            invitations.invite(
+                acting_user=request.user, area=council.area, council=council, **form.cleaned_data
+            )
         except InvitationError as error:
             form.add_error("email", str(error))
         else:
@@ -142,7 +144,10 @@ def council_person_permissions(request, council_id, user_id):
     form = PermissionsForm(*_posted(request), initial={"permissions": current})
     if request.method == "POST" and form.is_valid():
         services.set_council_permissions(
-            acting_user=request.user, council=council, user=person, codenames=set(form.cleaned_data["permissions"])
+            acting_user=request.user,
+            council=council,
+            user=person,
+            codenames=set(form.cleaned_data["permissions"]),
         )
         messages.success(request, f"{person}'s permissions have been saved.")
         return redirect("parishes:council_people", council.pk)

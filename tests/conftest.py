@@ -34,7 +34,9 @@ def cast(db):
     council_a = CouncilFactory(area=north, name="Ashby", gss_code="E04000101")
     council_b = CouncilFactory(area=north, name="Brampton", gss_code="E04000102")
     council_c = CouncilFactory(area=north, name="Brampton", gss_code="E04000103")
-    council_d = CouncilFactory(area=south, name="Dunmow", gss_code="W04000104", kind=Council.Kind.COMMUNITY_COUNCIL)
+    council_d = CouncilFactory(
+        area=south, name="Dunmow", gss_code="W04000104", kind=Council.Kind.COMMUNITY_COUNCIL
+    )
     return SimpleNamespace(
         north=north,
         south=south,

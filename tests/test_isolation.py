@@ -28,8 +28,12 @@ def area_kwargs(cast):
 
 def _invitation(cast, council):
     return Invitation.objects.create(
-        area=cast.north, council=council, role="councillor" if council else "officer",
-        email="pending@example.org", token_hash=f"hash-{council}", invited_by=cast.admin,
+        area=cast.north,
+        council=council,
+        role="councillor" if council else "officer",
+        email="pending@example.org",
+        token_hash=f"hash-{council}",
+        invited_by=cast.admin,
         expires_at="2099-01-01T00:00Z",
     )
 
@@ -43,24 +47,28 @@ OBJECT_SCOPED = {
     "parishes:council_invite": council_kwargs,
     "parishes:council_history": council_kwargs,
     "parishes:council_person_permissions": lambda cast: {
-        "council_id": cast.council_a.pk, "user_id": cast.councillor_a.pk
+        "council_id": cast.council_a.pk,
+        "user_id": cast.councillor_a.pk,
     },
     "parishes:council_role_end": lambda cast: {
         "council_id": cast.council_a.pk,
         "role_id": CouncilRole.objects.get(user=cast.councillor_a).pk,
     },
     "parishes:council_invitation_withdraw": lambda cast: {
-        "council_id": cast.council_a.pk, "invitation_id": _invitation(cast, cast.council_a).pk
+        "council_id": cast.council_a.pk,
+        "invitation_id": _invitation(cast, cast.council_a).pk,
     },
     "parishes:area": area_kwargs,
     "parishes:area_people": area_kwargs,
     "parishes:area_invite": area_kwargs,
     "parishes:area_import": area_kwargs,
     "parishes:area_role_end": lambda cast: {
-        "area_slug": cast.north.slug, "role_id": cast.north.roles.get(user=cast.officer).pk
+        "area_slug": cast.north.slug,
+        "role_id": cast.north.roles.get(user=cast.officer).pk,
     },
     "parishes:area_invitation_withdraw": lambda cast: {
-        "area_slug": cast.north.slug, "invitation_id": _invitation(cast, None).pk
+        "area_slug": cast.north.slug,
+        "invitation_id": _invitation(cast, None).pk,
     },
     "parishes:area_import_result": lambda cast: {
         "area_slug": cast.north.slug,
@@ -115,7 +123,9 @@ def test_outsiders_get_404_and_change_nothing(cast, client, name):
     for outsider in OUTSIDERS:
         client.force_login(getattr(cast, outsider))
         for method in (client.get, client.post):
-            response = method(url, {"email": "x@example.org", "role": "clerk", "name": "X", "population": "1"})
+            response = method(
+                url, {"email": "x@example.org", "role": "clerk", "name": "X", "population": "1"}
+            )
             assert response.status_code == 404, f"{outsider} {method.__name__.upper()} {url}"
     assert snapshot() == before
 

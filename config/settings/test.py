@@ -1,4 +1,4 @@
-"""Fast, deterministic settings for the test suite; PostgreSQL and Redis where DATABASE_URL/REDIS_URL are set."""
+"""Fast, deterministic test settings; PostgreSQL and Redis where DATABASE_URL and REDIS_URL are set."""
 
 from .base import *  # noqa: F403
 

@@ -10,8 +10,10 @@ from tests.factories import PASSWORD, UserFactory
 def test_sign_up_is_closed(client, db):
     response = client.get(reverse("account_signup"))
     assert "invitation" in response.content.decode()
-    client.post(reverse("account_signup"), {"email": "me@example.org", "password1": "a-long-password",
-                                            "password2": "a-long-password"})
+    client.post(
+        reverse("account_signup"),
+        {"email": "me@example.org", "password1": "a-long-password", "password2": "a-long-password"},
+    )
     assert not get_user_model().objects.exists()
 
 
@@ -75,9 +77,10 @@ def test_the_account_pages_answer_the_signed_in_person(client, db):
 def test_changing_the_password(client, db):
     user = UserFactory()
     client.force_login(user)
-    response = client.post(reverse("account_change_password"), {
-        "oldpassword": PASSWORD, "password1": "another-long-password", "password2": "another-long-password"
-    })
+    response = client.post(
+        reverse("account_change_password"),
+        {"oldpassword": PASSWORD, "password1": "another-long-password", "password2": "another-long-password"},
+    )
     assert response.status_code == 302
     user.refresh_from_db()
     assert user.check_password("another-long-password")

@@ -48,7 +48,9 @@ def test_councils_are_paginated(cast, client_for):
 
 def test_the_administrator_imports_a_register(cast, client_for):
     client = client_for(cast.admin)
-    upload = SimpleUploadedFile("register.csv", b"gss_code,name,kind\nE04009999,Newton,parish council\n", "text/csv")
+    upload = SimpleUploadedFile(
+        "register.csv", b"gss_code,name,kind\nE04009999,Newton,parish council\n", "text/csv"
+    )
     response = client.post(url("area_import", "north"), {"file": upload})
     result = RegisterImport.objects.get()
     assert response.url == url("area_import_result", "north", result.pk)
@@ -59,7 +61,9 @@ def test_the_administrator_imports_a_register(cast, client_for):
 
 def test_a_refused_register_lists_the_reasons_and_imports_nothing(cast, client_for):
     client = client_for(cast.admin)
-    upload = SimpleUploadedFile("register.csv", b"gss_code,name,kind\nE04009999,Newton,parish council\nE04,Bad,parish council\n")
+    upload = SimpleUploadedFile(
+        "register.csv", b"gss_code,name,kind\nE04009999,Newton,parish council\nE04,Bad,parish council\n"
+    )
     response = client.post(url("area_import", "north"), {"file": upload}, follow=True)
     page = response.content.decode()
     assert "Nothing was imported" in page and "not a parish or community code" in page
@@ -85,7 +89,9 @@ def test_officers_may_not_import(cast, client_for):
 
 def test_the_administrator_invites_an_officer_and_ends_a_role(cast, client_for):
     client = client_for(cast.admin)
-    response = client.post(url("area_invite", "north"), {"email": "new.officer@example.org", "role": "officer"})
+    response = client.post(
+        url("area_invite", "north"), {"email": "new.officer@example.org", "role": "officer"}
+    )
     assert response.status_code == 302
     assert Invitation.objects.get(council=None).role == "officer"
     role = AreaRole.objects.get(user=cast.officer)
@@ -96,7 +102,9 @@ def test_the_administrator_invites_an_officer_and_ends_a_role(cast, client_for):
 
 
 def test_area_invitations_offer_only_area_roles(cast, client_for):
-    response = client_for(cast.admin).post(url("area_invite", "north"), {"email": "x@example.org", "role": "clerk"})
+    response = client_for(cast.admin).post(
+        url("area_invite", "north"), {"email": "x@example.org", "role": "clerk"}
+    )
     assert "role" in response.context["form"].errors
     assert not Invitation.objects.exists()
 

@@ -42,20 +42,31 @@ def test_officers_read_every_council_of_their_area_but_change_nothing(cast, clie
     client = client_for(cast.officer)
     assert client.get(url("council", cast.council_c.pk)).status_code == 200
     assert client.get(url("council_edit", cast.council_c.pk)).status_code == 403
-    assert client.post(url("council_edit", cast.council_c.pk), {"name": "X", "kind": "town_council"}).status_code == 403
+    assert (
+        client.post(url("council_edit", cast.council_c.pk), {"name": "X", "kind": "town_council"}).status_code
+        == 403
+    )
     assert client.get(url("council_people", cast.council_c.pk)).status_code == 403
 
 
 def test_the_clerk_edits_the_profile(cast, client_for):
     response = client_for(cast.clerk_a).post(
         url("council_edit", cast.council_a.pk),
-        {"name": "Ashby Parva", "kind": "parish_council", "population": "812", "electorate": "650",
-         "email": "clerk@ashby.example", "website": "ashby.example"},
+        {
+            "name": "Ashby Parva",
+            "kind": "parish_council",
+            "population": "812",
+            "electorate": "650",
+            "email": "clerk@ashby.example",
+            "website": "ashby.example",
+        },
     )
     assert response.status_code == 302
     cast.council_a.refresh_from_db()
     assert (cast.council_a.name, cast.council_a.population, cast.council_a.website) == (
-        "Ashby Parva", 812, "https://ashby.example"
+        "Ashby Parva",
+        812,
+        "https://ashby.example",
     )
     assert AuditEvent.objects.filter(action="council.updated", council=cast.council_a).exists()
 
@@ -76,7 +87,9 @@ def test_bad_profile_input_is_explained_and_changes_nothing(cast, client_for):
 
 def test_a_councillor_may_not_edit(cast, client_for):
     assert client_for(cast.councillor_a).get(url("council_edit", cast.council_a.pk)).status_code == 403
-    assert client_for(cast.councillor_a).post(url("council_tax_base", cast.council_a.pk), {}).status_code == 403
+    assert (
+        client_for(cast.councillor_a).post(url("council_tax_base", cast.council_a.pk), {}).status_code == 403
+    )
 
 
 def test_the_tax_base_is_recorded_and_replaced_with_history(cast, client_for):
@@ -110,7 +123,8 @@ def test_the_people_page_lists_roles_invitations_and_grants(cast, client_for):
 def test_the_clerk_invites_and_an_email_goes_out(cast, client_for, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         response = client_for(cast.clerk_a).post(
-            url("council_invite", cast.council_a.pk), {"email": "new@example.org", "role": "rfo", "name": "Nia"}
+            url("council_invite", cast.council_a.pk),
+            {"email": "new@example.org", "role": "rfo", "name": "Nia"},
         )
     assert response.status_code == 302
     assert mail.outbox[-1].to == ["new@example.org"]
@@ -122,12 +136,17 @@ def test_bad_invitations_are_explained(cast, client_for):
     client = client_for(cast.clerk_a)
     response = client.post(url("council_invite", cast.council_a.pk), {"email": "nope", "role": "officer"})
     assert set(response.context["form"].errors) == {"email", "role"}
-    response = client.post(url("council_invite", cast.council_a.pk), {"email": cast.clerk_a.email, "role": "clerk"})
+    response = client.post(
+        url("council_invite", cast.council_a.pk), {"email": cast.clerk_a.email, "role": "clerk"}
+    )
     assert "already holds that role" in response.content.decode()
     assert not Invitation.objects.exists()
-    assert client_for(cast.councillor_a).post(
-        url("council_invite", cast.council_a.pk), {"email": "x@example.org", "role": "clerk"}
-    ).status_code == 403
+    assert (
+        client_for(cast.councillor_a)
+        .post(url("council_invite", cast.council_a.pk), {"email": "x@example.org", "role": "clerk"})
+        .status_code
+        == 403
+    )
 
 
 def test_ending_a_role(cast, client_for):
@@ -149,8 +168,15 @@ def test_ending_the_last_clerk_is_refused_with_a_message(cast, client_for):
 
 def test_a_role_of_another_council_is_not_found(cast, client_for):
     other = CouncilRole.objects.get(user=cast.clerk_b)
-    assert client_for(cast.clerk_a).post(url("council_role_end", cast.council_a.pk, other.pk)).status_code == 404
-    assert client_for(cast.clerk_a).get(url("council_person_permissions", cast.council_a.pk, cast.clerk_b.pk)).status_code == 404
+    assert (
+        client_for(cast.clerk_a).post(url("council_role_end", cast.council_a.pk, other.pk)).status_code == 404
+    )
+    assert (
+        client_for(cast.clerk_a)
+        .get(url("council_person_permissions", cast.council_a.pk, cast.clerk_b.pk))
+        .status_code
+        == 404
+    )
 
 
 def test_the_clerk_grants_and_removes_a_permission(cast, client_for):
@@ -166,7 +192,8 @@ def test_the_clerk_grants_and_removes_a_permission(cast, client_for):
 
 def test_an_unknown_permission_is_refused(cast, client_for):
     response = client_for(cast.clerk_a).post(
-        url("council_person_permissions", cast.council_a.pk, cast.councillor_a.pk), {"permissions": ["delete_council"]}
+        url("council_person_permissions", cast.council_a.pk, cast.councillor_a.pk),
+        {"permissions": ["delete_council"]},
     )
     assert "permissions" in response.context["form"].errors
     assert not CouncilPermissionGrant.objects.exists()
@@ -182,7 +209,9 @@ def test_withdrawing_an_invitation(cast, client_for, django_capture_on_commit_ca
     client = client_for(cast.clerk_a)
     client.post(url("council_invite", cast.council_a.pk), {"email": "new@example.org", "role": "rfo"})
     invitation = Invitation.objects.get()
-    assert client.post(url("council_invitation_withdraw", cast.council_a.pk, invitation.pk)).status_code == 302
+    assert (
+        client.post(url("council_invitation_withdraw", cast.council_a.pk, invitation.pk)).status_code == 302
+    )
     invitation.refresh_from_db()
     assert invitation.withdrawn_at is not None
     response = client.post(url("council_invitation_withdraw", cast.council_a.pk, invitation.pk), follow=True)

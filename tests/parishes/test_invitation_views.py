@@ -11,8 +11,13 @@ from tests.parishes.test_invitations import token_from
 def link(cast, django_capture_on_commit_callbacks):
     def send(email="new.person@example.org"):
         with django_capture_on_commit_callbacks(execute=True):
-            invitations.invite(acting_user=cast.clerk_a, area=cast.north, council=cast.council_a,
-                               email=email, role="councillor")
+            invitations.invite(
+                acting_user=cast.clerk_a,
+                area=cast.north,
+                council=cast.council_a,
+                email=email,
+                role="councillor",
+            )
         return reverse("parishes:invitation_accept", args=[token_from(mail.outbox[-1])])
 
     return send
@@ -21,7 +26,9 @@ def link(cast, django_capture_on_commit_callbacks):
 def test_a_new_person_accepts_sets_a_password_and_is_signed_in(cast, client, link):
     target = link()
     assert "Accept your invitation" in client.get(target).content.decode()
-    response = client.post(target, {"name": "New Person", "password1": "a-long-password", "password2": "a-long-password"})
+    response = client.post(
+        target, {"name": "New Person", "password1": "a-long-password", "password2": "a-long-password"}
+    )
     assert response.status_code == 302
     assert response.url == reverse("parishes:council", args=[cast.council_a.pk])
     assert client.get(response.url).status_code == 200
@@ -30,12 +37,16 @@ def test_a_new_person_accepts_sets_a_password_and_is_signed_in(cast, client, lin
 
 def test_a_reused_link_grants_nothing(cast, client, link):
     target = link()
-    client.post(target, {"name": "New Person", "password1": "a-long-password", "password2": "a-long-password"})
+    client.post(
+        target, {"name": "New Person", "password1": "a-long-password", "password2": "a-long-password"}
+    )
     client.logout()
     response = client.get(target)
     assert response.status_code == 410
     assert "already been used" in response.content.decode()
-    response = client.post(target, {"name": "Someone", "password1": "a-long-password", "password2": "a-long-password"})
+    response = client.post(
+        target, {"name": "Someone", "password1": "a-long-password", "password2": "a-long-password"}
+    )
     assert response.status_code == 410
     assert CouncilRole.objects.filter(user__email="new.person@example.org").count() == 1
 

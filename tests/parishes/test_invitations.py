@@ -19,7 +19,11 @@ def invite_councillor(cast, django_capture_on_commit_callbacks):
     def send(email="new.person@example.org", role="councillor", council=None):
         with django_capture_on_commit_callbacks(execute=True):
             invitation = invitations.invite(
-                acting_user=cast.clerk_a, area=cast.north, council=council or cast.council_a, email=email, role=role
+                acting_user=cast.clerk_a,
+                area=cast.north,
+                council=council or cast.council_a,
+                email=email,
+                role=role,
             )
         return invitation, token_from(mail.outbox[-1])
 
@@ -85,18 +89,30 @@ def test_someone_else_cannot_accept(cast, invite_councillor):
 def test_inviting_someone_who_holds_the_role_is_refused(cast):
     with pytest.raises(InvitationError, match="already holds"):
         invitations.invite(
-            acting_user=cast.clerk_a, area=cast.north, council=cast.council_a, email=cast.clerk_a.email, role="clerk"
+            acting_user=cast.clerk_a,
+            area=cast.north,
+            council=cast.council_a,
+            email=cast.clerk_a.email,
+            role="clerk",
         )
 
 
 def test_an_area_role_cannot_be_given_by_a_council_invitation(cast):
     with pytest.raises(InvitationError, match="Choose a role"):
         invitations.invite(
-            acting_user=cast.clerk_a, area=cast.north, council=cast.council_a, email="x@example.org", role="officer"
+            acting_user=cast.clerk_a,
+            area=cast.north,
+            council=cast.council_a,
+            email="x@example.org",
+            role="officer",
         )
     with pytest.raises(InvitationError, match="not in this area"):
         invitations.invite(
-            acting_user=cast.admin, area=cast.north, council=cast.council_d, email="x@example.org", role="clerk"
+            acting_user=cast.admin,
+            area=cast.north,
+            council=cast.council_d,
+            email="x@example.org",
+            role="clerk",
         )
     assert not Invitation.objects.exists()
 

@@ -22,7 +22,8 @@ def queries_for(client, url):
 def build(size):
     area = AreaFactory()
     councils = Council.objects.bulk_create(
-        Council(area=area, name=f"Council {i}", gss_code=f"E04{size * 1000 + i:06d}", kind="parish_council") for i in range(size)
+        Council(area=area, name=f"Council {i}", gss_code=f"E04{size * 1000 + i:06d}", kind="parish_council")
+        for i in range(size)
     )
     clerk, officer = UserFactory(), UserFactory()
     for council in councils:

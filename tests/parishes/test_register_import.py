@@ -8,7 +8,7 @@ GOOD = (
     "gss_code,name,kind,population,electorate\n"
     "E04002544,Kirkby Stephen,Town council,1832,1500\n"
     "E04002513,Asby,parish_meeting,,\n"
-    "W04000999,Llan,Community council,\"1,200\",950\n"
+    'W04000999,Llan,Community council,"1,200",950\n'
 )
 
 
@@ -22,13 +22,21 @@ def test_a_good_file_is_imported_whole(cast):
     assert result.outcome == RegisterImport.Outcome.IMPORTED
     assert (result.created_count, result.updated_count, result.refused_count) == (3, 0, 0)
     llan = Council.objects.get(gss_code="W04000999")
-    assert (llan.area, llan.kind, llan.population, llan.electorate) == (cast.north, "community_council", 1200, 950)
+    assert (llan.area, llan.kind, llan.population, llan.electorate) == (
+        cast.north,
+        "community_council",
+        1200,
+        950,
+    )
     assert Council.objects.get(gss_code="E04002513").kind == Council.Kind.PARISH_MEETING
     assert AuditEvent.objects.filter(action="register.imported", area=cast.north).count() == 1
 
 
 def test_the_gss_code_is_the_identity_and_names_may_repeat(cast):
-    result = run(cast, "gss_code,name,kind\nE04000101,Ashby St Mary,parish council\nE04000555,Brampton,parish council\n")
+    result = run(
+        cast,
+        "gss_code,name,kind\nE04000101,Ashby St Mary,parish council\nE04000555,Brampton,parish council\n",
+    )
     assert (result.created_count, result.updated_count) == (1, 1)
     cast.council_a.refresh_from_db()
     assert cast.council_a.name == "Ashby St Mary"

@@ -19,7 +19,10 @@ def test_granting_a_role_grants_its_object_permissions_and_is_audited(cast):
     person = UserFactory()
     services.grant_council_role(acting_user=cast.clerk_a, council=cast.council_a, user=person, kind="clerk")
     assert held(person, cast.council_a) == {
-        "view_council", "change_council", "manage_council_people", "view_council_audit"
+        "view_council",
+        "change_council",
+        "manage_council_people",
+        "view_council_audit",
     }
     assert held(person, cast.council_b) == set()
     event = AuditEvent.objects.filter(council=cast.council_a, action="council_role.granted").latest("id")
@@ -79,7 +82,10 @@ def test_individual_permissions_need_a_role_and_a_grantable_permission(cast):
         )
     with pytest.raises(RoleError, match="cannot be given"):
         services.set_council_permissions(
-            acting_user=cast.clerk_a, council=cast.council_a, user=cast.councillor_a, codenames={"delete_council"}
+            acting_user=cast.clerk_a,
+            council=cast.council_a,
+            user=cast.councillor_a,
+            codenames={"delete_council"},
         )
     assert held(cast.councillor_a, cast.council_a) == {"view_council"}
 
@@ -95,7 +101,8 @@ def test_individual_permissions_are_granted_removed_and_audited(cast):
     assert not Permissions(cast.councillor_a, cast.council_a).has("change_council")
     events = AuditEvent.objects.filter(council=cast.council_a, action="council_permissions.changed")
     assert [e.after["permissions"] for e in events.order_by("id")] == [
-        "Edit the council's profile and tax base", "none"
+        "Edit the council's profile and tax base",
+        "none",
     ]
 
 

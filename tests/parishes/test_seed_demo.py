@@ -5,7 +5,11 @@ from parishes.models import Area, Council, CouncilRole
 
 
 def counts():
-    return {m._meta.label: m.objects.count() for m in apps.get_models() if m._meta.app_label in {"accounts", "parishes"}}
+    return {
+        m._meta.label: m.objects.count()
+        for m in apps.get_models()
+        if m._meta.app_label in {"accounts", "parishes"}
+    }
 
 
 def test_the_demo_builds_every_role_and_twice_changes_nothing(db, capsys):
