@@ -1,11 +1,7 @@
 """Pages that belong to no app: the accessibility statement and the error pages."""
 
 from django.contrib.auth.decorators import login_not_required
-from django.http import (
-    HttpResponseForbidden,
-    HttpResponseNotFound,
-    HttpResponseServerError,
-)
+from django.http import HttpResponseForbidden, HttpResponseNotFound, HttpResponseServerError
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.views.decorators.csrf import requires_csrf_token

@@ -66,7 +66,7 @@ def test_a_task_goes_through_redis_to_a_worker_process_and_its_result_comes_back
     log_path = tmp_path / "worker.log"
 
     with log_path.open("wb") as log:
-        worker = subprocess.Popen(  # noqa: S603 (a fixed command line)
+        worker = subprocess.Popen(  # noqa: S603 (a fixed command line, no outside input)
             _worker_command(queue),
             cwd=settings.BASE_DIR,
             env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"},
@@ -104,9 +104,7 @@ def stack_check_template(settings):
 
 
 @pytest.mark.slow
-def test_a_report_renders_from_its_template_with_the_print_stylesheet(
-    stack_check_template, tmp_path, caplog
-):
+def test_a_report_renders_from_its_template_with_the_print_stylesheet(stack_check_template, tmp_path, caplog):
     pdftotext = shutil.which("pdftotext")
     if pdftotext is None:
         pytest.skip("pdftotext is not installed (Debian package poppler-utils)")
@@ -115,7 +113,7 @@ def test_a_report_renders_from_its_template_with_the_print_stylesheet(
 
     path = tmp_path / "report.pdf"
     path.write_bytes(pdf)
-    text = subprocess.run(  # noqa: S603 (a fixed command line)
+    text = subprocess.run(  # noqa: S603 (a fixed command line, no outside input)
         [pdftotext, "-layout", str(path), "-"], check=True, capture_output=True, text=True
     ).stdout
     assert "Precept £12,345.67" in text
@@ -143,9 +141,7 @@ def test_the_fetcher_reads_hashed_names_from_the_collected_static_files(settings
     (tmp_path / "pdf").mkdir()
     (tmp_path / "pdf" / "print.0123456789ab.css").write_bytes(b"@page { size: A4 }")
 
-    response = StaticFilesFetcher().fetch(
-        urljoin(settings.SITE_URL, "/static/pdf/print.0123456789ab.css")
-    )
+    response = StaticFilesFetcher().fetch(urljoin(settings.SITE_URL, "/static/pdf/print.0123456789ab.css"))
 
     assert response.read() == b"@page { size: A4 }"
 

@@ -114,6 +114,8 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "Clusterwork: "
+# Tell people when their password, email or two-factor settings change: it may not have been them.
+ACCOUNT_EMAIL_NOTIFICATIONS = True
 ACCOUNT_RATE_LIMITS = {
     # Failed sign-ins: 10 a minute from one address, 5 in 5 minutes for one account.
     "login_failed": "10/m/ip,5/5m/key",
