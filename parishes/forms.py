@@ -9,17 +9,29 @@ from .roles import GRANTABLE_COUNCIL_PERMISSIONS
 
 
 class CouncilProfileForm(forms.ModelForm):
-    website = forms.URLField(required=False, assume_scheme="https")
+    website = forms.URLField(
+        required=False,
+        assume_scheme="https",
+        error_messages={"invalid": "Enter a web address in the correct format, like www.ashby-pc.org.uk"},
+    )
 
     class Meta:
         model = Council
         fields = ["name", "kind", "population", "electorate", "email", "phone", "address", "website"]
         widgets = {"address": forms.Textarea(attrs={"rows": 3})}
+        error_messages = {
+            "name": {"required": "Enter the council's name"},
+            "kind": {"required": "Select the kind of council"},
+            "email": {"invalid": "Enter an email address in the correct format, like clerk@example.org"},
+        }
 
 
 class TaxBaseForm(forms.Form):
     financial_year = forms.TypedChoiceField(
-        label="Financial year", coerce=int, help_text="Financial years run from 1 April to 31 March"
+        label="Financial year",
+        coerce=int,
+        help_text="Financial years run from 1 April to 31 March",
+        error_messages={"required": "Select the financial year"},
     )
     band_d = forms.DecimalField(
         label="Council tax base (Band D equivalents)",
@@ -27,6 +39,11 @@ class TaxBaseForm(forms.Form):
         max_digits=12,
         decimal_places=2,
         help_text="As published by the billing authority, for example 412.60",
+        error_messages={
+            "required": "Enter the tax base in Band D equivalents",
+            "invalid": "The tax base must be a number, like 412.60",
+            "min_value": "The tax base must be 0 or more",
+        },
     )
 
     def __init__(self, *args, **kwargs):
@@ -40,9 +57,15 @@ class TaxBaseForm(forms.Form):
 
 
 class InviteForm(forms.Form):
-    name = forms.CharField(max_length=150, required=False, help_text="Optional: used to greet them")
-    email = forms.EmailField(label="Email address")
-    role = forms.ChoiceField(widget=forms.RadioSelect)
+    name = forms.CharField(max_length=150, required=False, help_text="Used to greet them in the email")
+    email = forms.EmailField(
+        label="Email address",
+        error_messages={
+            "required": "Enter their email address",
+            "invalid": "Enter an email address in the correct format, like name@example.com",
+        },
+    )
+    role = forms.ChoiceField(widget=forms.RadioSelect, error_messages={"required": "Select a role"})
 
     def __init__(self, *args, roles, **kwargs):
         super().__init__(*args, **kwargs)
@@ -76,6 +99,7 @@ class RegisterUploadForm(forms.Form):
     file = forms.FileField(
         label="Upload a CSV file",
         help_text="Columns: gss_code, name, kind, population, electorate. The first row names the columns.",
+        error_messages={"required": "Select a CSV file", "empty": "The selected file is empty"},
     )
 
     def clean_file(self):
@@ -92,14 +116,20 @@ class RegisterUploadForm(forms.Form):
 class NewPersonForm(forms.Form):
     """The invited person's name and password, when they have no account yet."""
 
-    name = forms.CharField(label="Full name", max_length=150)
+    name = forms.CharField(label="Full name", max_length=150, error_messages={"required": "Enter your full name"})
     password1 = forms.CharField(
         label="Create a password",
         widget=forms.PasswordInput,
         strip=False,
         help_text="At least 10 characters; not a common password",
+        error_messages={"required": "Create a password"},
     )
-    password2 = forms.CharField(label="Confirm password", widget=forms.PasswordInput, strip=False)
+    password2 = forms.CharField(
+        label="Confirm password",
+        widget=forms.PasswordInput,
+        strip=False,
+        error_messages={"required": "Confirm your password"},
+    )
 
     def __init__(self, *args, email: str, **kwargs):
         super().__init__(*args, **kwargs)
