@@ -125,21 +125,19 @@ def browser_problems():
 
 
 def watch(page, problems: list) -> None:
+    def on_console(message) -> None:
+        # A page answered 403, 404 or 410 on purpose is not a problem ("Failed to load resource");
+        # a static file that fails to load is caught by its response below.
+        if message.type == "error" and not message.text.startswith("Failed to load resource"):
+            problems.append(f"console error on {page.url}: {message.text}")
+
+    def on_response(response) -> None:
+        if response.status >= 400 and "/static/" in response.url:
+            problems.append(f"{response.status} for {response.url}")
+
     page.on("pageerror", lambda error: problems.append(f"script error on {page.url}: {error}"))
-    page.on(
-        "console",
-        lambda message: problems.append(f"console {message.type} on {page.url}: {message.text}")
-        # A page answered 404, 403 or 410 on purpose is not a problem; a missing static file is
-        # caught below by its response.
-        if message.type == "error" and not message.text.startswith("Failed to load resource")
-        else None,
-    )
-    page.on(
-        "response",
-        lambda response: problems.append(f"{response.status} for {response.url}")
-        if response.status >= 400 and "/static/" in response.url
-        else None,
-    )
+    page.on("console", on_console)
+    page.on("response", on_response)
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ LOGIN_PAGE = re.compile(r"/accounts/login/(\?.*)?$")
 SIGN_IN = re.compile(r"^\s*Sign in\s*$", re.I)
 # The sessions page marks the one in use: "This browser" (ours), "Current" (allauth's).
 THIS_BROWSER = re.compile("This browser|Current")
+SIGN_OUT_OTHERS = re.compile(r"^\s*Sign out other sessions\s*$", re.I)
 
 
 def heading(page):
@@ -125,7 +126,9 @@ def test_invitation_accepted_end_to_end(page, cast, sign_in, sign_out, screensho
 
     expect(page).to_have_url(path_is(f"/councils/{cast.council_a.pk}/"))
     expect(heading(page)).to_have_text("Ashby")
-    expect(page.locator(".govuk-notification-banner--success")).to_contain_text("You are now councillor of Ashby")
+    expect(page.locator(".govuk-notification-banner--success")).to_contain_text(
+        "You are now councillor of Ashby"
+    )
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
     screenshot(page, "accepted")
     assert CouncilRole.objects.filter(
@@ -235,11 +238,11 @@ def test_sessions_page_signs_out_other_sessions(page, new_page, cast, sign_in, s
     expect(sessions.filter(has_text=THIS_BROWSER)).to_have_count(1)
     screenshot(page, "two-sessions")
 
-    page.get_by_role("button", name=re.compile(r"^\s*Sign out other sessions\s*$", re.I)).click()
+    page.get_by_role("button", name=SIGN_OUT_OTHERS).click()
     expect(page).to_have_url(path_is("/accounts/sessions/"))
     expect(sessions).to_have_count(1)
     expect(sessions.first).to_contain_text(THIS_BROWSER)
-    expect(page.get_by_role("button", name=re.compile(r"^\s*Sign out other sessions\s*$", re.I))).to_have_count(0)
+    expect(page.get_by_role("button", name=SIGN_OUT_OTHERS)).to_have_count(0)
     screenshot(page, "one-session")
 
     other.goto("/")
