@@ -22,10 +22,10 @@ class ForbiddenResource(ValueError):
 class StaticFilesFetcher(URLFetcher):
     """Gives WeasyPrint the project's static files and nothing else.
 
-    The network, other local files and data: URLs are all refused: WeasyPrint itself fetches nothing
-    (its user-agent stylesheets are built in), and charts in reports are inline SVG, so there is no
-    use for data: URLs that would be worth widening what a report can pull in. WeasyPrint logs a
-    refused resource as a warning and renders the page without it.
+    The network, other local files and data: URLs are all refused. WeasyPrint needs no data: URLs
+    for itself (its user-agent stylesheets are built in), and a chart in a report belongs inline as
+    SVG, so allowing them would only widen what a report can pull in. WeasyPrint logs a refused
+    resource as an error and renders the page without it.
     """
 
     def __init__(self) -> None:
