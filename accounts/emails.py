@@ -1,5 +1,6 @@
 """The one way Clusterwork sends email: templates under templates/emails/, sent after commit by a task."""
 
+from django.conf import settings
 from django.db import transaction
 from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
@@ -11,6 +12,7 @@ SUBJECT_PREFIX = "Clusterwork: "
 
 def render_email(template: str, context: dict) -> tuple[str, str, str | None]:
     """Render emails/<template>_subject.txt, _message.txt and (if present) _message.html."""
+    context = {"site_url": settings.SITE_URL.rstrip("/"), **context}
     subject = " ".join(render_to_string(f"emails/{template}_subject.txt", context).split())
     body = render_to_string(f"emails/{template}_message.txt", context)
     try:

@@ -5,6 +5,7 @@ from . import health, views
 
 urlpatterns = [
     path("", include("parishes.urls")),
+    path("", include("clusters.urls")),
     path("accounts/", include("allauth.urls")),
     path("healthz", health.healthz, name="healthz"),
     path("accessibility/", views.accessibility, name="accessibility"),

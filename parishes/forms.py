@@ -116,7 +116,9 @@ class RegisterUploadForm(forms.Form):
 class NewPersonForm(forms.Form):
     """The invited person's name and password, when they have no account yet."""
 
-    name = forms.CharField(label="Full name", max_length=150, error_messages={"required": "Enter your full name"})
+    name = forms.CharField(
+        label="Full name", max_length=150, error_messages={"required": "Enter your full name"}
+    )
     password1 = forms.CharField(
         label="Create a password",
         widget=forms.PasswordInput,

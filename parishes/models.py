@@ -62,6 +62,7 @@ class Council(models.Model):
         permissions = [
             ("manage_council_people", "Invite the council's people, end roles, grant permissions"),
             ("view_council_audit", "See the council's audit history"),
+            ("act_for_council", "Record the council's resolutions and act for it in clusters"),
         ]
 
     def __str__(self):

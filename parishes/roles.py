@@ -4,7 +4,7 @@ from .models import AreaRole, CouncilRole
 
 COUNCIL_ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     CouncilRole.Kind.CLERK: frozenset(
-        {"view_council", "change_council", "manage_council_people", "view_council_audit"}
+        {"view_council", "change_council", "manage_council_people", "view_council_audit", "act_for_council"}
     ),
     CouncilRole.Kind.RFO: frozenset({"view_council"}),
     CouncilRole.Kind.COUNCILLOR: frozenset({"view_council"}),
@@ -20,6 +20,7 @@ GRANTABLE_COUNCIL_PERMISSIONS: dict[str, str] = {
     "change_council": "Edit the council's profile and tax base",
     "manage_council_people": "Invite people, end roles and give permissions",
     "view_council_audit": "See the council's audit history",
+    "act_for_council": "Record the council's resolutions and act for it in clusters",
 }
 
 # The area permission that gives a council permission on every council of the area: officers see

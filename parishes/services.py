@@ -28,7 +28,8 @@ class RoleError(Exception):
     """A change the rules refuse; its message is shown to the person."""
 
 
-def _sync(user, obj, wanted: set[str], permission_model) -> None:
+def sync_object_permissions(user, obj, wanted: set[str], permission_model) -> None:
+    """Make the person's guardian permissions on obj exactly `wanted` (in obj's direct table)."""
     held = set(
         permission_model.objects.filter(user=user, content_object=obj).values_list(
             "permission__codename", flat=True
@@ -50,7 +51,7 @@ def sync_council_permissions(user, council: Council) -> None:
     wanted |= set(
         CouncilPermissionGrant.objects.filter(user=user, council=council).values_list("codename", flat=True)
     )
-    _sync(user, council, wanted, CouncilUserObjectPermission)
+    sync_object_permissions(user, council, wanted, CouncilUserObjectPermission)
 
 
 def sync_area_permissions(user, area: Area) -> None:
@@ -59,7 +60,7 @@ def sync_area_permissions(user, area: Area) -> None:
         "kind", flat=True
     ):
         wanted |= AREA_ROLE_PERMISSIONS[kind]
-    _sync(user, area, wanted, AreaUserObjectPermission)
+    sync_object_permissions(user, area, wanted, AreaUserObjectPermission)
 
 
 @transaction.atomic

@@ -21,6 +21,7 @@ from .forms import (
 )
 from .invitations import InvitationError
 from .models import Council, CouncilRole, RegisterImport
+from .panels import render_council_panels, render_home_panels
 from .roles import GRANTABLE_COUNCIL_PERMISSIONS
 from .services import RoleError
 
@@ -32,7 +33,11 @@ def home(request):
     return render(
         request,
         "parishes/home.html",
-        {"councils": queries.councils_of(request.user), "area_roles": queries.areas_of(request.user)},
+        {
+            "councils": queries.councils_of(request.user),
+            "area_roles": queries.areas_of(request.user),
+            "panels": render_home_panels(request),
+        },
     )
 
 
@@ -55,6 +60,7 @@ def council_detail(request, council_id):
             "council": council,
             "may": permissions.flags(),
             "sees_area": permissions.through_area("view_council"),
+            "panels": render_council_panels(request, council, permissions),
             "tax_bases": council.tax_bases.all()[:6],
             "roles": council.roles.filter(ended_on__isnull=True).aggregate(
                 clerks=Count("pk", filter=Q(kind=CouncilRole.Kind.CLERK)), people=Count("user", distinct=True)

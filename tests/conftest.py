@@ -1,14 +1,19 @@
 """The fixed cast every test uses.
 
 Area North: council A (clerk, RFO, councillor), council B (clerk) and council C (clerk: the outsider
-council), a county officer and an area administrator. Area South: council D with its clerk, and an
-officer and an administrator of their own: people of another area.
+council), a county officer and an area administrator. Councils A and B form the cluster "Eden
+Valley" (A leads it), whose chair is a councillor of B and whose secretary is a councillor of A;
+council C is alone in the cluster "Fellside". Area South: council D with its clerk, and an officer
+and an administrator of their own: people of another area, with a cluster "Dunmow Group" of its own.
 """
 
+import datetime
 from types import SimpleNamespace
 
 import pytest
 
+from clusters import leadership, membership
+from clusters.models import Position
 from parishes import services
 from parishes.models import AreaRole, Council, CouncilRole
 
@@ -27,6 +32,37 @@ def _area_person(area, kind, email):
     return user
 
 
+def _cluster(name, lead, clerk, members=()):
+    cluster = membership.start_cluster(
+        acting_user=clerk, area=lead.area, lead_council=lead, name=name, purpose=f"{name} works together"
+    )
+    for council, council_clerk in members:
+        invited = membership.invite_council(acting_user=clerk, cluster=cluster, council=council)
+        membership.answer_invitation(
+            acting_user=council_clerk,
+            membership=invited,
+            accept=True,
+            minute_ref="12/26",
+            resolved_on=datetime.date(2026, 4, 1),
+        )
+    membership.move_status(acting_user=clerk, cluster=cluster, to="active")
+    return cluster
+
+
+def _officer(cluster, kind, council, email):
+    user = _council_person(council, CouncilRole.Kind.COUNCILLOR, email)
+    leadership.appoint(
+        acting_user=None,
+        cluster=cluster,
+        kind=kind,
+        user=user,
+        council=council,
+        starts_on=datetime.date(2026, 5, 1),
+        ends_on=datetime.date(2027, 4, 30),
+    )
+    return user
+
+
 @pytest.fixture
 def cast(db):
     north = AreaFactory(name="North", slug="north")
@@ -37,7 +73,7 @@ def cast(db):
     council_d = CouncilFactory(
         area=south, name="Dunmow", gss_code="W04000104", kind=Council.Kind.COMMUNITY_COUNCIL
     )
-    return SimpleNamespace(
+    people = SimpleNamespace(
         north=north,
         south=south,
         council_a=council_a,
@@ -55,6 +91,12 @@ def cast(db):
         south_officer=_area_person(south, AreaRole.Kind.OFFICER, "officer@south.example.org"),
         south_admin=_area_person(south, AreaRole.Kind.ADMINISTRATOR, "admin@south.example.org"),
     )
+    people.cluster = _cluster("Eden Valley", council_a, people.clerk_a, [(council_b, people.clerk_b)])
+    people.chair = _officer(people.cluster, Position.Kind.CHAIR, council_b, "chair@example.org")
+    people.secretary = _officer(people.cluster, Position.Kind.SECRETARY, council_a, "secretary@example.org")
+    people.other_cluster = _cluster("Fellside", council_c, people.clerk_c)
+    people.south_cluster = _cluster("Dunmow Group", council_d, people.clerk_d)
+    return people
 
 
 @pytest.fixture

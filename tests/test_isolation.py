@@ -5,76 +5,22 @@ import pytest
 from django.apps import apps
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from parishes.models import CouncilRole, Invitation
+from tests.isolation import clusters, parishes
 
 # Pages anyone may open, signed in or not.
 PUBLIC = {"healthz", "accessibility", "parishes:invitation_accept"}
 
 # Pages of the signed-in person about themselves only: the home page.
-SIGNED_IN = {"parishes:home"}
+SIGNED_IN = {"parishes:home", "clusters:list", "clusters:start"}
 
 # Everything under these prefixes belongs to a library that acts only on the signed-in person
 # (django-allauth's account, MFA and session pages) or to Django's admin (site administrators).
 LIBRARY_PREFIXES = {"accounts/": "allauth", "admin/": "django admin"}
 
 
-def council_kwargs(cast):
-    return {"council_id": cast.council_a.pk}
-
-
-def area_kwargs(cast):
-    return {"area_slug": cast.north.slug}
-
-
-def _invitation(cast, council):
-    return Invitation.objects.create(
-        area=cast.north,
-        council=council,
-        role="councillor" if council else "officer",
-        email="pending@example.org",
-        token_hash=f"hash-{council}",
-        invited_by=cast.admin,
-        expires_at="2099-01-01T00:00Z",
-    )
-
-
-# name → kwargs for an object of area North, council A (the outsiders must not reach it).
-OBJECT_SCOPED = {
-    "parishes:council": council_kwargs,
-    "parishes:council_edit": council_kwargs,
-    "parishes:council_tax_base": council_kwargs,
-    "parishes:council_people": council_kwargs,
-    "parishes:council_invite": council_kwargs,
-    "parishes:council_history": council_kwargs,
-    "parishes:council_person_permissions": lambda cast: {
-        "council_id": cast.council_a.pk,
-        "user_id": cast.councillor_a.pk,
-    },
-    "parishes:council_role_end": lambda cast: {
-        "council_id": cast.council_a.pk,
-        "role_id": CouncilRole.objects.get(user=cast.councillor_a).pk,
-    },
-    "parishes:council_invitation_withdraw": lambda cast: {
-        "council_id": cast.council_a.pk,
-        "invitation_id": _invitation(cast, cast.council_a).pk,
-    },
-    "parishes:area": area_kwargs,
-    "parishes:area_people": area_kwargs,
-    "parishes:area_invite": area_kwargs,
-    "parishes:area_import": area_kwargs,
-    "parishes:area_role_end": lambda cast: {
-        "area_slug": cast.north.slug,
-        "role_id": cast.north.roles.get(user=cast.officer).pk,
-    },
-    "parishes:area_invitation_withdraw": lambda cast: {
-        "area_slug": cast.north.slug,
-        "invitation_id": _invitation(cast, None).pk,
-    },
-    "parishes:area_import_result": lambda cast: {
-        "area_slug": cast.north.slug,
-        "import_id": cast.north.register_imports.create(file_name="x.csv", outcome="refused").pk,
-    },
-}
+# Object-scoped URLs, by app: name → a function of the cast giving the kwargs of an object that
+# the outsiders (a clerk of council C, people of area South) must not reach.
+OBJECT_SCOPED = {**parishes.OBJECT_SCOPED, **clusters.OBJECT_SCOPED}
 
 
 def all_patterns(resolver=None, prefix="", namespace=""):
@@ -109,7 +55,7 @@ def snapshot():
     return {
         model._meta.label: model.objects.count()
         for model in apps.get_models()
-        if model._meta.app_label in {"accounts", "parishes", "guardian", "account", "mfa"}
+        if model._meta.app_label in {"accounts", "parishes", "clusters", "guardian", "account", "mfa"}
     }
 
 

@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "csp",
     "accounts",
     "parishes",
+    "clusters",
 ]
 
 MIDDLEWARE = [

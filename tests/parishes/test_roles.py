@@ -23,6 +23,7 @@ def test_granting_a_role_grants_its_object_permissions_and_is_audited(cast):
         "change_council",
         "manage_council_people",
         "view_council_audit",
+        "act_for_council",
     }
     assert held(person, cast.council_b) == set()
     event = AuditEvent.objects.filter(council=cast.council_a, action="council_role.granted").latest("id")

@@ -1,0 +1,247 @@
+"""Starting a cluster and the councils' membership of it: invitations, resolutions, leaving."""
+
+from datetime import date
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from accounts.emails import send_templated_email
+from parishes.models import Area, Council
+from parishes.queries import people_acting_for
+
+from . import audit
+from .leadership import end_position
+from .models import Cluster, Membership, Position
+
+
+class MembershipError(Exception):
+    """A change the rules refuse; its message is shown to the person."""
+
+
+def _unique_slug(name: str) -> str:
+    base = slugify(name)[:120] or "cluster"
+    slug, n = base, 1
+    while Cluster.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def _check_resolution_date(resolved_on: date) -> None:
+    if resolved_on > timezone.localdate():
+        raise MembershipError("The date of the resolution cannot be in the future.")
+
+
+def _tell_councils(cluster: Cluster, council_ids, template: str, context: dict) -> None:
+    for council_id, people in people_acting_for(council_ids).items():
+        for person in people:
+            send_templated_email(
+                template=template, to=person.email, context={**context, "cluster": cluster, "user": person}
+            )
+
+
+@transaction.atomic
+def start_cluster(
+    *, acting_user, area: Area, lead_council: Council, name: str, purpose: str, **fields
+) -> Cluster:
+    """A new cluster, forming, with its lead council as its first member."""
+    if lead_council.area_id != area.pk:
+        raise MembershipError("The lead council must be a council of the cluster's area.")
+    if Cluster.objects.filter(area=area, name__iexact=name.strip()).exists():
+        raise MembershipError(f"{area} already has a cluster called {name.strip()}.")
+    cluster = Cluster.objects.create(
+        area=area,
+        lead_council=lead_council,
+        name=name.strip(),
+        slug=_unique_slug(name),
+        purpose=purpose,
+        started_by=acting_user,
+        **fields,
+    )
+    Membership.objects.create(
+        cluster=cluster,
+        council=lead_council,
+        status=Membership.Status.MEMBER,
+        invited_by=acting_user,
+        joined_on=cluster.formed_on,
+        answered_by=acting_user,
+    )
+    audit.record(
+        actor=acting_user,
+        cluster=cluster,
+        action="cluster.started",
+        summary=f"Cluster started with {lead_council} as its lead",
+        after={"name": cluster.name, "lead": lead_council.name, "formality": cluster.get_formality_display()},
+    )
+    return cluster
+
+
+@transaction.atomic
+def invite_council(*, acting_user, cluster: Cluster, council: Council) -> Membership:
+    if cluster.status == Cluster.Status.DISSOLVED:
+        raise MembershipError("The cluster has been dissolved.")
+    if council.area_id != cluster.area_id:
+        raise MembershipError("Only councils of the cluster's area can be invited.")
+    current = cluster.memberships.filter(
+        council=council, status__in=[Membership.Status.INVITED, Membership.Status.MEMBER]
+    )
+    if current.exists():
+        raise MembershipError(f"{council} is already a member or already invited.")
+    membership = Membership.objects.create(cluster=cluster, council=council, invited_by=acting_user)
+    audit.record(
+        actor=acting_user, cluster=cluster, action="membership.invited", summary=f"{council} invited to join"
+    )
+    _tell_councils(cluster, [council.pk], "cluster_invitation", {"council": council, "inviter": acting_user})
+    return membership
+
+
+@transaction.atomic
+def answer_invitation(
+    *, acting_user, membership: Membership, accept: bool, minute_ref: str, resolved_on: date
+) -> Membership:
+    """The invited council's resolution to join or not."""
+    membership = (
+        Membership.objects.select_for_update().select_related("cluster", "council").get(pk=membership.pk)
+    )
+    if membership.status != Membership.Status.INVITED:
+        raise MembershipError("This invitation has already been answered or withdrawn.")
+    _check_resolution_date(resolved_on)
+    membership.status = Membership.Status.MEMBER if accept else Membership.Status.DECLINED
+    membership.joined_on = resolved_on if accept else None
+    membership.join_minute_ref = minute_ref
+    membership.join_resolution_on = resolved_on
+    membership.answered_by = acting_user
+    membership.save()
+    verb = "joined" if accept else "declined to join"
+    audit.record(
+        actor=acting_user,
+        cluster=membership.cluster,
+        action="membership.joined" if accept else "membership.declined",
+        summary=f"{membership.council} {verb} (minute {minute_ref})",
+        after={"minute_ref": minute_ref, "resolved_on": resolved_on.isoformat()},
+    )
+    cluster = membership.cluster
+    leads = cluster.positions.filter(
+        ended_on__isnull=True, kind__in=[Position.Kind.CHAIR, Position.Kind.COORDINATOR]
+    )
+    recipients = {p.user for p in leads.select_related("user")} or ({cluster.started_by} - {None})
+    for person in recipients:
+        send_templated_email(
+            template="cluster_invitation_answered",
+            to=person.email,
+            context={"cluster": cluster, "membership": membership, "accepted": accept, "user": person},
+        )
+    return membership
+
+
+@transaction.atomic
+def withdraw_invitation(*, acting_user, membership: Membership) -> None:
+    membership = (
+        Membership.objects.select_for_update().select_related("cluster", "council").get(pk=membership.pk)
+    )
+    if membership.status != Membership.Status.INVITED:
+        raise MembershipError("Only an invitation that has not been answered can be withdrawn.")
+    membership.status = Membership.Status.WITHDRAWN
+    membership.save(update_fields=["status"])
+    audit.record(
+        actor=acting_user,
+        cluster=membership.cluster,
+        action="membership.withdrawn",
+        summary=f"Invitation to {membership.council} withdrawn",
+    )
+
+
+@transaction.atomic
+def leave_cluster(*, acting_user, membership: Membership, minute_ref: str, resolved_on: date) -> None:
+    """The council leaves by resolution; positions held for it end the same day."""
+    membership = (
+        Membership.objects.select_for_update().select_related("cluster", "council").get(pk=membership.pk)
+    )
+    if membership.status != Membership.Status.MEMBER:
+        raise MembershipError("Only a member council can leave.")
+    _check_resolution_date(resolved_on)
+    cluster = membership.cluster
+    if cluster.lead_council_id == membership.council_id:
+        raise MembershipError("The lead council cannot leave: the cluster must choose another lead first.")
+    membership.status = Membership.Status.LEFT
+    membership.left_on = timezone.localdate()
+    membership.leave_minute_ref = minute_ref
+    membership.leave_resolution_on = resolved_on
+    membership.save()
+    for position in cluster.positions.filter(council=membership.council, ended_on__isnull=True):
+        end_position(acting_user=acting_user, position=position)
+    audit.record(
+        actor=acting_user,
+        cluster=cluster,
+        action="membership.left",
+        summary=f"{membership.council} left the cluster (minute {minute_ref})",
+        after={"minute_ref": minute_ref, "resolved_on": resolved_on.isoformat()},
+    )
+
+
+CLUSTER_FIELDS = (
+    "name",
+    "purpose",
+    "priorities",
+    "formality",
+    "lead_council",
+    "leadership_model",
+    "financial_model",
+    "ratification_threshold",
+    "rota_term_months",
+)
+
+
+@transaction.atomic
+def update_cluster(*, acting_user, cluster: Cluster, changes: dict) -> None:
+    lead = changes.get("lead_council")
+    if lead is not None and lead.pk != cluster.lead_council_id:
+        if not cluster.memberships.filter(council=lead, status=Membership.Status.MEMBER).exists():
+            raise MembershipError("The lead council must be a member of the cluster.")
+    before = {
+        f: getattr(cluster, f) for f in CLUSTER_FIELDS if f in changes and getattr(cluster, f) != changes[f]
+    }
+    if not before:
+        return
+    for field in before:
+        setattr(cluster, field, changes[field])
+    cluster.save(update_fields=list(before))
+    audit.record(
+        actor=acting_user,
+        cluster=cluster,
+        action="cluster.updated",
+        summary="Changed: " + ", ".join(Cluster._meta.get_field(f).verbose_name for f in before),
+        before={f: str(v) for f, v in before.items()},
+        after={f: str(changes[f]) for f in before},
+    )
+
+
+_NEXT_STATUS = {
+    Cluster.Status.FORMING: Cluster.Status.ACTIVE,
+    Cluster.Status.ACTIVE: Cluster.Status.DISSOLVED,
+}
+
+
+@transaction.atomic
+def move_status(*, acting_user, cluster: Cluster, to: str) -> None:
+    """Forming → active → dissolved, each once, with its date."""
+    cluster = Cluster.objects.select_for_update().get(pk=cluster.pk)
+    if _NEXT_STATUS.get(cluster.status) != to:
+        raise MembershipError(f"A {cluster.get_status_display().lower()} cluster cannot become {to}.")
+    before = cluster.status
+    cluster.status = to
+    today = timezone.localdate()
+    if to == Cluster.Status.ACTIVE:
+        cluster.active_since = today
+    else:
+        cluster.dissolved_on = today
+    cluster.save()
+    audit.record(
+        actor=acting_user,
+        cluster=cluster,
+        action="cluster.status",
+        summary=f"The cluster became {cluster.get_status_display().lower()}",
+        before={"status": before},
+        after={"status": to},
+    )

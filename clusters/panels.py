@@ -1,0 +1,1 @@
+"""The clusters' panels on parishes' pages (registered in ClustersConfig.ready)."""
