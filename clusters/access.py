@@ -12,7 +12,8 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from guardian.core import ObjectPermissionChecker
 
-from parishes.models import Council, CouncilUserObjectPermission
+from parishes.access import area_ids_with, council_ids_with
+from parishes.models import Council
 
 from .models import Cluster, Membership
 
@@ -23,15 +24,6 @@ CLUSTER_PERMISSIONS = (
     "decide_for_cluster",
     "draft_for_cluster",
 )
-
-
-def council_ids_with(user, codename: str) -> set[int]:
-    """The councils on which the person holds a council permission (from a role or a grant)."""
-    return set(
-        CouncilUserObjectPermission.objects.filter(user=user, permission__codename=codename).values_list(
-            "content_object_id", flat=True
-        )
-    )
 
 
 class ClusterPermissions:
@@ -109,7 +101,7 @@ def get_cluster_for_user(user, slug: str, perm: str | None = None) -> tuple[Clus
 def visible_clusters(user) -> QuerySet[Cluster]:
     """Every cluster the person may see: their councils', their positions', their areas'."""
     councils = council_ids_with(user, "view_council")
-    areas = user.area_roles.filter(ended_on__isnull=True).values("area_id")
+    areas = area_ids_with(user, "view_area")
     return (
         Cluster.objects.filter(
             Q(memberships__council_id__in=councils, memberships__status=Membership.Status.MEMBER)

@@ -23,8 +23,8 @@ class LeadershipError(Exception):
     """A change the rules refuse; its message is shown to the person."""
 
 
-def sync_cluster_permissions(user, cluster: Cluster) -> None:
-    today = timezone.localdate()
+def sync_cluster_permissions(user, cluster: Cluster, today: date | None = None) -> None:
+    today = today or timezone.localdate()
     wanted: set[str] = set()
     for kind in cluster.positions.filter(user=user, ended_on__isnull=True, starts_on__lte=today).values_list(
         "kind", flat=True
@@ -54,11 +54,14 @@ def appoint(
     council: Council,
     starts_on: date,
     ends_on: date | None = None,
+    today: date | None = None,
 ) -> Position:
-    """Give a position to a person of a member council; the current holder, if any, stands down."""
+    """Give a position to a person of a member council; the current holder, if any, stands down.
+    `today` is the daily job's day, so that a job run for a given day behaves as on that day."""
+    today = today or timezone.localdate()
     if ends_on is not None and ends_on < starts_on:
         raise LeadershipError("The term must end after it starts.")
-    if starts_on > timezone.localdate():
+    if starts_on > today:
         raise LeadershipError("A term starts today or earlier; the rota plans the chair's future terms.")
     if not cluster.memberships.filter(council=council, status=Membership.Status.MEMBER).exists():
         raise LeadershipError(f"{council} is not a member of the cluster.")
@@ -76,7 +79,7 @@ def appoint(
         ends_on=ends_on,
         appointed_by=acting_user,
     )
-    sync_cluster_permissions(user, cluster)
+    sync_cluster_permissions(user, cluster, today)
     audit.record(
         actor=acting_user,
         cluster=cluster,
@@ -222,6 +225,7 @@ def rotate_chair(cluster: Cluster, today: date) -> Position | None:
                     council=turn.council,
                     starts_on=min(start, today),
                     ends_on=add_months(min(start, today), cluster.rota_term_months) - timedelta(days=1),
+                    today=today,
                 )
         return None
 

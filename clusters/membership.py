@@ -34,7 +34,7 @@ def _check_resolution_date(resolved_on: date) -> None:
 
 
 def _tell_councils(cluster: Cluster, council_ids, template: str, context: dict) -> None:
-    for council_id, people in people_acting_for(council_ids).items():
+    for people in people_acting_for(council_ids).values():
         for person in people:
             send_templated_email(
                 template=template, to=person.email, context={**context, "cluster": cluster, "user": person}
@@ -196,9 +196,10 @@ CLUSTER_FIELDS = (
 @transaction.atomic
 def update_cluster(*, acting_user, cluster: Cluster, changes: dict) -> None:
     lead = changes.get("lead_council")
-    if lead is not None and lead.pk != cluster.lead_council_id:
-        if not cluster.memberships.filter(council=lead, status=Membership.Status.MEMBER).exists():
-            raise MembershipError("The lead council must be a member of the cluster.")
+    lead_changes = lead is not None and lead.pk != cluster.lead_council_id
+    members = cluster.memberships.filter(status=Membership.Status.MEMBER)
+    if lead_changes and not members.filter(council=lead).exists():
+        raise MembershipError("The lead council must be a member of the cluster.")
     before = {
         f: getattr(cluster, f) for f in CLUSTER_FIELDS if f in changes and getattr(cluster, f) != changes[f]
     }

@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from guardian.core import ObjectPermissionChecker
 
-from .models import Area, Council
+from .models import Area, AreaUserObjectPermission, Council, CouncilUserObjectPermission
 from .roles import AREA_PERMISSION_FOR_COUNCIL, GRANTABLE_COUNCIL_PERMISSIONS
 
 COUNCIL_PERMISSIONS = ("view_council", *GRANTABLE_COUNCIL_PERMISSIONS)
@@ -60,3 +60,21 @@ def get_area_for_user(user, slug: str, perm: str | None = None) -> tuple[Area, P
     if area is None:
         raise Http404
     return area, _check(user, area, "view_area", perm)
+
+
+def council_ids_with(user, codename: str) -> set[int]:
+    """The councils on which the person holds a council permission (from a role or a grant)."""
+    return set(
+        CouncilUserObjectPermission.objects.filter(user=user, permission__codename=codename).values_list(
+            "content_object_id", flat=True
+        )
+    )
+
+
+def area_ids_with(user, codename: str) -> set[int]:
+    """The areas on which the person holds an area permission (from an area role)."""
+    return set(
+        AreaUserObjectPermission.objects.filter(user=user, permission__codename=codename).values_list(
+            "content_object_id", flat=True
+        )
+    )

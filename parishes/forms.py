@@ -8,6 +8,13 @@ from .models import AreaRole, Council, CouncilRole
 from .roles import GRANTABLE_COUNCIL_PERMISSIONS
 
 
+def form_data(request, files=False) -> tuple:
+    """A form's data when the request is a POST, even an empty one, so that it is validated."""
+    if request.method != "POST":
+        return (None, None) if files else (None,)
+    return (request.POST, request.FILES) if files else (request.POST,)
+
+
 class CouncilProfileForm(forms.ModelForm):
     website = forms.URLField(
         required=False,

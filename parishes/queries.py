@@ -107,7 +107,9 @@ def people_acting_for(council_ids) -> dict[int, list]:
     people: dict[int, list] = defaultdict(list)
     grants = (
         CouncilUserObjectPermission.objects.filter(
-            content_object_id__in=list(council_ids), permission__codename="act_for_council", user__is_active=True
+            content_object_id__in=list(council_ids),
+            permission__codename="act_for_council",
+            user__is_active=True,
         )
         .select_related("user")
         .order_by("user__name")

@@ -18,6 +18,7 @@ from .forms import (
     TaxBaseForm,
     area_invite_form,
     council_invite_form,
+    form_data,
 )
 from .invitations import InvitationError
 from .models import Council, CouncilRole, RegisterImport
@@ -39,13 +40,6 @@ def home(request):
             "panels": render_home_panels(request),
         },
     )
-
-
-def _posted(request, files=False) -> tuple:
-    """A form's data when the request is a POST, even an empty one, so that it is validated."""
-    if request.method != "POST":
-        return (None, None) if files else (None,)
-    return (request.POST, request.FILES) if files else (request.POST,)
 
 
 # Councils
@@ -71,7 +65,7 @@ def council_detail(request, council_id):
 
 def council_edit(request, council_id):
     council, _ = get_council_for_user(request.user, council_id, perm="change_council")
-    form = CouncilProfileForm(*_posted(request), instance=Council.objects.get(pk=council.pk))
+    form = CouncilProfileForm(*form_data(request), instance=Council.objects.get(pk=council.pk))
     if request.method == "POST" and form.is_valid():
         services.update_council_profile(acting_user=request.user, council=council, changes=form.cleaned_data)
         messages.success(request, "The council's profile has been saved.")
@@ -81,7 +75,7 @@ def council_edit(request, council_id):
 
 def council_tax_base(request, council_id):
     council, _ = get_council_for_user(request.user, council_id, perm="change_council")
-    form = TaxBaseForm(*_posted(request))
+    form = TaxBaseForm(*form_data(request))
     if request.method == "POST" and form.is_valid():
         tax_base = services.set_tax_base(acting_user=request.user, council=council, **form.cleaned_data)
         messages.success(request, f"The tax base for {tax_base.financial_year_label} has been saved.")
@@ -106,7 +100,7 @@ def council_people(request, council_id):
 
 def council_invite(request, council_id):
     council, _ = get_council_for_user(request.user, council_id, perm="manage_council_people")
-    form = council_invite_form(*_posted(request))
+    form = council_invite_form(*form_data(request))
     if request.method == "POST" and form.is_valid():
         try:
             invitations.invite(
@@ -147,7 +141,7 @@ def council_person_permissions(request, council_id, user_id):
         raise Http404
     person = roles[0].user
     current = list(council.permission_grants.filter(user=person).values_list("codename", flat=True))
-    form = PermissionsForm(*_posted(request), initial={"permissions": current})
+    form = PermissionsForm(*form_data(request), initial={"permissions": current})
     if request.method == "POST" and form.is_valid():
         services.set_council_permissions(
             acting_user=request.user,
@@ -209,7 +203,7 @@ def area_people(request, area_slug):
 
 def area_invite(request, area_slug):
     area, _ = get_area_for_user(request.user, area_slug, perm="manage_area")
-    form = area_invite_form(*_posted(request))
+    form = area_invite_form(*form_data(request))
     if request.method == "POST" and form.is_valid():
         try:
             invitations.invite(acting_user=request.user, area=area, **form.cleaned_data)
@@ -247,7 +241,7 @@ def area_invitation_withdraw(request, area_slug, invitation_id):
 
 def area_import(request, area_slug):
     area, _ = get_area_for_user(request.user, area_slug, perm="manage_area")
-    form = RegisterUploadForm(*_posted(request, files=True))
+    form = RegisterUploadForm(*form_data(request, files=True))
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         result = register.import_register(
@@ -288,7 +282,7 @@ def invitation_accept(request, token):
         return render(request, "parishes/invitation_accept.html", context)
     if has_account:
         return render(request, "parishes/invitation_sign_in.html", context)
-    form = NewPersonForm(*_posted(request), email=invitation.email, initial={"name": invitation.name})
+    form = NewPersonForm(*form_data(request), email=invitation.email, initial={"name": invitation.name})
     if request.method == "POST" and form.is_valid():
         try:
             user = invitations.accept_invitation_as_new_person(

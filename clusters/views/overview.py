@@ -1,27 +1,104 @@
-"""Placeholder until the views are written."""
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
 
-from django.http import Http404
+from parishes.forms import form_data
 
+from .. import membership as membership_service
+from .. import queries
+from ..access import get_cluster_for_user, visible_clusters
+from ..forms import ClusterForm
+from ..membership import MembershipError
+from ..models import Cluster
 
-def cluster_edit(request, **kwargs):
-    raise Http404
-
-
-def cluster_list(request, **kwargs):
-    raise Http404
-
-
-def cluster_start(request, **kwargs):
-    raise Http404
-
-
-def cluster_status(request, **kwargs):
-    raise Http404
+CLUSTERS_PER_PAGE = 25
+EVENTS_PER_PAGE = 50
 
 
-def history(request, **kwargs):
-    raise Http404
+def cluster_list(request):
+    clusters = visible_clusters(request.user).order_by("area__name", "name")
+    page = Paginator(clusters, CLUSTERS_PER_PAGE).get_page(request.GET.get("page"))
+    may_start = queries.lead_choices(request.user).exists()
+    return render(request, "clusters/cluster_list.html", {"page_obj": page, "may_start": may_start})
 
 
-def overview(request, **kwargs):
-    raise Http404
+def cluster_start(request):
+    lead_choices = queries.lead_choices(request.user)
+    if not lead_choices.exists():
+        raise PermissionDenied
+    form = ClusterForm(*form_data(request), lead_choices=lead_choices)
+    if request.method == "POST" and form.is_valid():
+        fields = dict(form.cleaned_data)
+        lead = fields.pop("lead_council")
+        try:
+            cluster = membership_service.start_cluster(
+                acting_user=request.user, area=lead.area, lead_council=lead, **fields
+            )
+        except MembershipError as error:
+            form.add_error("name", str(error))
+        else:
+            messages.success(request, f"{cluster.name} has been started. Invite its councils next.")
+            return redirect(cluster)
+    return render(request, "clusters/cluster_form.html", {"form": form, "starting": True})
+
+
+def overview(request, slug):
+    cluster, permissions = get_cluster_for_user(request.user, slug)
+    officers = list(queries.current_officers(cluster))
+    return render(
+        request,
+        "clusters/overview.html",
+        {
+            "cluster": cluster,
+            "may": permissions.flags(),
+            "members": queries.current_members(cluster),
+            "officers": officers,
+            "turns": queries.coming_turns(cluster, officers)[:3],
+            "attention": queries.attention(cluster),
+        },
+    )
+
+
+def cluster_edit(request, slug):
+    cluster, _ = get_cluster_for_user(request.user, slug, perm="change_cluster")
+    lead_choices = cluster.area.councils.filter(
+        pk__in=queries.current_members(cluster).values("council_id")
+    ).order_by("name")
+    form = ClusterForm(
+        *form_data(request), instance=Cluster.objects.get(pk=cluster.pk), lead_choices=lead_choices
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            membership_service.update_cluster(
+                acting_user=request.user, cluster=cluster, changes=form.cleaned_data
+            )
+        except MembershipError as error:
+            form.add_error("lead_council", str(error))
+        else:
+            messages.success(request, "The cluster's details have been saved.")
+            return redirect(cluster)
+    return render(request, "clusters/cluster_form.html", {"form": form, "cluster": cluster})
+
+
+def cluster_status(request, slug):
+    cluster, _ = get_cluster_for_user(request.user, slug, perm="change_cluster")
+    if request.method == "POST":
+        try:
+            membership_service.move_status(
+                acting_user=request.user, cluster=cluster, to=request.POST.get("to", "")
+            )
+        except MembershipError as error:
+            messages.error(request, str(error))
+        else:
+            cluster.refresh_from_db()
+            messages.success(request, f"The cluster is now {cluster.get_status_display().lower()}.")
+        return redirect(cluster)
+    return render(request, "clusters/cluster_status.html", {"cluster": cluster})
+
+
+def history(request, slug):
+    cluster, _ = get_cluster_for_user(request.user, slug)
+    events = cluster.events.select_related("actor")
+    page = Paginator(events, EVENTS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "clusters/history.html", {"cluster": cluster, "page_obj": page})

@@ -1,0 +1,176 @@
+"""Forms of the cluster itself, its membership and its leadership; every choice scoped to the cluster."""
+
+from django import forms
+from django.utils import timezone
+
+from parishes.models import Council, CouncilRole
+
+from .models import Cluster, Membership, Position
+
+
+def date_field(label, **kwargs):
+    return forms.DateField(label=label, widget=forms.DateInput(attrs={"type": "date"}), **kwargs)
+
+
+class ResolutionFields(forms.Form):
+    """A council's resolution: its minute reference and date."""
+
+    minute_ref = forms.CharField(
+        label="Minute reference",
+        max_length=60,
+        help_text="As in the council's minutes, for example 23/145",
+        error_messages={"required": "Enter the minute reference"},
+    )
+    resolved_on = date_field(
+        "Date of the resolution",
+        error_messages={"required": "Enter the date of the resolution", "invalid": "Enter a real date"},
+    )
+
+    def clean_resolved_on(self):
+        resolved_on = self.cleaned_data["resolved_on"]
+        if resolved_on > timezone.localdate():
+            raise forms.ValidationError("The date of the resolution must be today or in the past")
+        return resolved_on
+
+
+CLUSTER_FIELDS = [
+    "name",
+    "purpose",
+    "priorities",
+    "formality",
+    "lead_council",
+    "financial_model",
+    "ratification_threshold",
+]
+CLUSTER_ERRORS = {
+    "name": {"required": "Enter the cluster's name"},
+    "purpose": {"required": "Enter the reasons for clustering"},
+    "lead_council": {"required": "Select the lead council"},
+}
+
+
+class ClusterForm(forms.ModelForm):
+    """Starting a cluster (lead council: one the person may act for) or changing it (a member)."""
+
+    class Meta:
+        model = Cluster
+        fields = CLUSTER_FIELDS
+        error_messages = CLUSTER_ERRORS
+        labels = {"ratification_threshold": "Decisions put to the member councils pass with the support of"}
+        widgets = {
+            "purpose": forms.Textarea(attrs={"rows": 4}),
+            "priorities": forms.Textarea(attrs={"rows": 4}),
+            "formality": forms.RadioSelect,
+            "financial_model": forms.RadioSelect,
+            "ratification_threshold": forms.RadioSelect,
+        }
+
+    def __init__(self, *args, lead_choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["lead_council"].queryset = lead_choices
+        self.fields["lead_council"].empty_label = None if len(lead_choices) == 1 else "Select a council"
+
+
+class InviteCouncilForm(forms.Form):
+    council = forms.ModelChoiceField(
+        queryset=Council.objects.none(),
+        label="Council to invite",
+        empty_label="Select a council",
+        error_messages={"required": "Select a council", "invalid_choice": "Select a council of the area"},
+    )
+
+    def __init__(self, *args, cluster: Cluster, **kwargs):
+        super().__init__(*args, **kwargs)
+        current = cluster.memberships.filter(
+            status__in=[Membership.Status.INVITED, Membership.Status.MEMBER]
+        ).values("council_id")
+        self.fields["council"].queryset = (
+            Council.objects.filter(area=cluster.area).exclude(pk__in=current).order_by("name", "gss_code")
+        )
+        self.fields["council"].label_from_instance = lambda c: (
+            f"{c.name} ({c.gss_code or c.get_kind_display()})"
+        )
+
+
+class AnswerForm(ResolutionFields):
+    answer = forms.ChoiceField(
+        label="What did the council resolve?",
+        choices=[("join", "To join the cluster"), ("decline", "Not to join")],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select what the council resolved"},
+    )
+    field_order = ["answer", "minute_ref", "resolved_on"]
+
+
+class LeaveForm(ResolutionFields):
+    pass
+
+
+class AppointForm(forms.Form):
+    kind = forms.ChoiceField(
+        label="Position", choices=Position.Kind.choices, error_messages={"required": "Select a position"}
+    )
+    holder = forms.ChoiceField(
+        label="Person",
+        help_text="People who hold a role in a member council",
+        error_messages={"required": "Select a person"},
+    )
+    starts_on = date_field("Term starts", error_messages={"required": "Enter the date the term starts"})
+    ends_on = date_field("Term ends", required=False, help_text="Leave empty for a term without an end date")
+
+    def __init__(self, *args, cluster: Cluster, **kwargs):
+        super().__init__(*args, **kwargs)
+        members = cluster.memberships.filter(status=Membership.Status.MEMBER).values("council_id")
+        roles = (
+            CouncilRole.objects.filter(council_id__in=members, ended_on__isnull=True)
+            .select_related("user", "council")
+            .order_by("user__name", "council__name")
+        )
+        self.holders = {f"{r.user_id}:{r.council_id}": (r.user, r.council) for r in roles}
+        self.fields["holder"].choices = [("", "Select a person")] + [
+            (key, f"{user.name} – {council.name}") for key, (user, council) in self.holders.items()
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        starts_on, ends_on = cleaned.get("starts_on"), cleaned.get("ends_on")
+        if starts_on and ends_on and ends_on < starts_on:
+            self.add_error("ends_on", "The term must end after it starts")
+        if starts_on and starts_on > timezone.localdate():
+            self.add_error("starts_on", "The term must start today or in the past")
+        if cleaned.get("holder"):
+            cleaned["user"], cleaned["council"] = self.holders[cleaned["holder"]]
+        return cleaned
+
+
+class RotaForm(forms.Form):
+    """The rotating chair's order: a number for each member council that takes a turn."""
+
+    term_months = forms.IntegerField(
+        label="Length of each turn, in months",
+        min_value=1,
+        max_value=60,
+        error_messages={"required": "Enter how many months each turn lasts"},
+    )
+
+    def __init__(self, *args, councils, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.councils = list(councils)
+        for council in self.councils:
+            self.fields[f"order_{council.pk}"] = forms.IntegerField(
+                label=council.name,
+                required=False,
+                min_value=1,
+                max_value=len(self.councils),
+                widget=forms.NumberInput(attrs={"class": "govuk-input--width-2"}),
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        chosen = {c: cleaned.get(f"order_{c.pk}") for c in self.councils if cleaned.get(f"order_{c.pk}")}
+        if not chosen and not self.errors:
+            raise forms.ValidationError("Give at least one council a turn (1 for the first)")
+        if len(set(chosen.values())) != len(chosen):
+            raise forms.ValidationError("Give each council a different place in the order")
+        cleaned["rota"] = sorted(chosen, key=chosen.get)
+        return cleaned
