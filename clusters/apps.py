@@ -6,4 +6,9 @@ class ClustersConfig(AppConfig):
     verbose_name = "Clusters"
 
     def ready(self):
+        from parishes.demo import demo_steps
+
         from . import panels  # noqa: F401  (registers the clusters' panels on parishes' pages)
+        from .demo import seed_clusters
+
+        demo_steps.append(seed_clusters)

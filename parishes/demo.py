@@ -3,6 +3,7 @@ every role. Running it again changes nothing."""
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -26,6 +27,11 @@ class DemoSignIn:
     email: str
     role: str
     place: str
+
+
+# Higher apps add their part of the demo here (from their AppConfig.ready), so that parishes never
+# imports them; each step runs after the areas, councils and people exist.
+demo_steps: list[Callable[[], None]] = []
 
 
 def load_demo() -> dict:
@@ -138,4 +144,6 @@ def seed_demo(password: str = DEFAULT_PASSWORD) -> list[DemoSignIn]:
             for code in others:
                 council = _council(area, code, names[code], _kind(names[code], code in meetings))
                 _council_role(council, shared_clerk, CouncilRole.Kind.CLERK)
+    for step in demo_steps:
+        step()
     return sign_ins

@@ -1,6 +1,7 @@
 from django.apps import apps
 from django.core.management import call_command
 
+from clusters.models import Cluster, ClusterReport, Decision
 from parishes.models import Area, Council, CouncilRole
 
 
@@ -22,6 +23,12 @@ def test_the_demo_builds_every_role_and_twice_changes_nothing(db, capsys):
     assert {c.name for c in upper_eden} == {"Kirkby Stephen", "Asby"}
     assert Council.objects.filter(kind=Council.Kind.PARISH_MEETING).count() == 9
     assert set(CouncilRole.objects.values_list("kind", flat=True)) == set(CouncilRole.Kind.values)
+    upper_eden = Cluster.objects.get(name="Upper Eden")
+    assert upper_eden.leadership_model == Cluster.LeadershipModel.ROTATING_CHAIR
+    assert upper_eden.memberships.filter(status="member").count() == 17
+    assert set(Decision.objects.values_list("status", flat=True)) == set(Decision.Status.values)
+    assert Decision.objects.filter(corrects__isnull=False).exists()
+    assert ClusterReport.objects.count() == Cluster.objects.count() == 8  # rendered after commit
     first = counts()
     call_command("seed_demo")
     assert counts() == first

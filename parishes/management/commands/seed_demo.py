@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from parishes.demo import DEFAULT_PASSWORD, seed_demo
@@ -10,6 +11,9 @@ class Command(BaseCommand):
         parser.add_argument("--password", default=DEFAULT_PASSWORD, help="Password of new demo people")
 
     def handle(self, *args, password, **options):
+        # The demo's people have .example addresses: the emails its invitations, decisions and
+        # appointments would send go nowhere (this command's process only).
+        settings.EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
         sign_ins = seed_demo(password=password)
         width = max(len(s.email) for s in sign_ins)
         role_width = max(len(s.role) for s in sign_ins)
