@@ -51,16 +51,29 @@ def _seed_cluster(area: Area, data: dict) -> None:
     for council in others:
         invited = membership.invite_council(acting_user=chair, cluster=cluster, council=council)
         membership.answer_invitation(
-            acting_user=secretary, membership=invited, accept=True, minute_ref=f"{joined:%y}/{council.pk}",
+            acting_user=secretary,
+            membership=invited,
+            accept=True,
+            minute_ref=f"{joined:%y}/{council.pk}",
             resolved_on=joined,
         )
     membership.move_status(acting_user=chair, cluster=cluster, to="active")
     leadership.appoint(
-        acting_user=chair, cluster=cluster, kind="chair", user=chair, council=lead,
-        starts_on=today - datetime.timedelta(days=200), ends_on=today + datetime.timedelta(days=165),
+        acting_user=chair,
+        cluster=cluster,
+        kind="chair",
+        user=chair,
+        council=lead,
+        starts_on=today - datetime.timedelta(days=200),
+        ends_on=today + datetime.timedelta(days=165),
     )
     leadership.appoint(
-        acting_user=chair, cluster=cluster, kind="secretary", user=secretary, council=others[0], starts_on=joined
+        acting_user=chair,
+        cluster=cluster,
+        kind="secretary",
+        user=secretary,
+        council=others[0],
+        starts_on=joined,
     )
     if data["name"] == "Upper Eden":
         leadership.set_rota(acting_user=chair, cluster=cluster, councils=[lead, *others[:4]], term_months=12)
@@ -74,23 +87,34 @@ def _seed_cluster(area: Area, data: dict) -> None:
 def _seed_documents(cluster, chair, secretary, lead, others) -> None:
     today = timezone.localdate()
     mou = documents.create_document(
-        acting_user=secretary, cluster=cluster, kind="mou", title=f"{cluster.name} memorandum of understanding",
+        acting_user=secretary,
+        cluster=cluster,
+        kind="mou",
+        title=f"{cluster.name} memorandum of understanding",
         review_on=today + datetime.timedelta(days=90),
         text="The member councils agree to work together on the services they choose, to share costs "
         "fairly, and to take decisions as set out in the terms of reference.",
     )
     version = documents.add_version(
-        acting_user=secretary, document=mou, notes="Adds the sharing of costs by population",
+        acting_user=secretary,
+        document=mou,
+        notes="Adds the sharing of costs by population",
         text="The member councils agree to work together on the services they choose, and to share "
         "their costs in proportion to population unless they agree otherwise.",
     )
     for council in [lead, *others[: max(1, len(others) // 2)]]:
         documents.record_adoption(
-            acting_user=chair if council == lead else secretary, version=version, council=council,
-            minute_ref=f"MoU/{council.pk}", resolved_on=today - datetime.timedelta(days=30),
+            acting_user=chair if council == lead else secretary,
+            version=version,
+            council=council,
+            minute_ref=f"MoU/{council.pk}",
+            resolved_on=today - datetime.timedelta(days=30),
         )
     terms = documents.create_document(
-        acting_user=secretary, cluster=cluster, kind="terms_of_reference", title="Terms of reference",
+        acting_user=secretary,
+        cluster=cluster,
+        kind="terms_of_reference",
+        title="Terms of reference",
         review_on=today,
         text="The cluster meets four times a year. The chair may decide matters under £500 on the "
         "cluster's behalf; other matters go to every member council.",
@@ -104,23 +128,41 @@ def _seed_decisions(cluster, chair, secretary, lead, others) -> None:
 
     def propose(title, method, council=lead, **kwargs):
         return decisions.propose_decision(
-            acting_user=chair, cluster=cluster, title=title, method=method, proposing_council=council,
-            text=f"That the cluster agrees: {title.lower()}.", **kwargs,
+            acting_user=chair,
+            cluster=cluster,
+            title=title,
+            method=method,
+            proposing_council=council,
+            text=f"That the cluster agrees: {title.lower()}.",
+            **kwargs,
         )
 
     approved = propose("Buy a shared verge mower", Decision.Method.CHAIR)
-    approved = decisions.decide(acting_user=chair, decision=approved, approve=True, reasons="Within the agreed budget")
+    approved = decisions.decide(
+        acting_user=chair, decision=approved, approve=True, reasons="Within the agreed budget"
+    )
     rejected = propose("Hire a second contractor for sign cleaning", Decision.Method.CHAIR)
-    decisions.decide(acting_user=chair, decision=rejected, approve=False, reasons="The current contract covers it")
+    decisions.decide(
+        acting_user=chair, decision=rejected, approve=False, reasons="The current contract covers it"
+    )
     ratified = propose("Adopt the grass cutting specification", Decision.Method.RATIFICATION)
     for council in [lead, *others]:
         decisions.record_vote(
-            acting_user=chair if council == lead else secretary, decision=ratified, council=council,
-            choice="for", minute_ref=f"GC/{council.pk}", resolved_on=today - datetime.timedelta(days=5),
+            acting_user=chair if council == lead else secretary,
+            decision=ratified,
+            council=council,
+            choice="for",
+            minute_ref=f"GC/{council.pk}",
+            resolved_on=today - datetime.timedelta(days=5),
         )
     pending = propose("Share the cost of winter gritting by population", Decision.Method.RATIFICATION)
     decisions.record_vote(
-        acting_user=chair, decision=pending, council=lead, choice="for", minute_ref="WG/1", resolved_on=today,
+        acting_user=chair,
+        decision=pending,
+        council=lead,
+        choice="for",
+        minute_ref="WG/1",
+        resolved_on=today,
     )
     propose("Correct the mower's budget to £4,200", Decision.Method.CHAIR, corrects=approved)
     withdrawn = propose("Buy bunting for the jubilee", Decision.Method.CHAIR)
@@ -131,16 +173,32 @@ def _seed_objectives(cluster, chair, secretary, lead, others) -> None:
     today = timezone.localdate()
     plans = [
         ("Cut every verge four times a season", lead, "Cuts a season", "4", Objective.Status.GREEN, 75),
-        ("Clean every road sign once a year", others[0], "Signs cleaned", "All 140 signs", Objective.Status.AMBER, 40),
+        (
+            "Clean every road sign once a year",
+            others[0],
+            "Signs cleaned",
+            "All 140 signs",
+            Objective.Status.AMBER,
+            40,
+        ),
         ("Recruit ten footpath volunteers", others[-1], "Volunteers trained", "10", Objective.Status.RED, 20),
     ]
     for title, owner, measure, target, status, progress in plans:
         objective = objectives.create_objective(
-            acting_user=secretary, cluster=cluster, title=title, owner_council=owner, measure=measure,
-            target=target, due_on=today + datetime.timedelta(days=180), review_every_months=3,
+            acting_user=secretary,
+            cluster=cluster,
+            title=title,
+            owner_council=owner,
+            measure=measure,
+            target=target,
+            due_on=today + datetime.timedelta(days=180),
+            review_every_months=3,
         )
         objectives.record_progress(
-            acting_user=secretary, objective=objective, status=status, progress=progress,
+            acting_user=secretary,
+            objective=objective,
+            status=status,
+            progress=progress,
             note=f"Progress reported at the cluster meeting: {progress}%.",
         )
     # One is overdue for review, so the reminders and the overview have something to show.

@@ -9,7 +9,9 @@ from .models import Cluster, Membership, Position
 
 
 def date_field(label, **kwargs):
-    return forms.DateField(label=label, widget=forms.DateInput(attrs={"type": "date"}), **kwargs)
+    # ISO dates: a browser's date input shows nothing for the en-GB format Django would use.
+    widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    return forms.DateField(label=label, widget=widget, **kwargs)
 
 
 class ResolutionFields(forms.Form):

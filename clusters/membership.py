@@ -11,6 +11,7 @@ from parishes.models import Area, Council
 from parishes.queries import people_acting_for
 
 from . import audit
+from .decisions import settle_open_ratifications
 from .leadership import end_position
 from .models import Cluster, Membership, Position
 
@@ -171,6 +172,7 @@ def leave_cluster(*, acting_user, membership: Membership, minute_ref: str, resol
     membership.save()
     for position in cluster.positions.filter(council=membership.council, ended_on__isnull=True):
         end_position(acting_user=acting_user, position=position)
+    settle_open_ratifications(cluster=cluster)
     audit.record(
         actor=acting_user,
         cluster=cluster,

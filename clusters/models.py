@@ -193,6 +193,8 @@ class GovernanceDocument(models.Model):
 
     class Meta:
         ordering = ["kind", "title"]
+        # The daily reminder scan looks documents up by review date across every cluster.
+        indexes = [models.Index(fields=["review_on"])]
 
     def __str__(self):
         return self.title
@@ -213,6 +215,8 @@ class DocumentVersion(models.Model):
     file_type = models.CharField(
         max_length=10, blank=True, help_text="pdf, docx or odt, as checked on upload"
     )
+    # Kept from the upload so that pages show it without asking the storage.
+    file_size = models.PositiveIntegerField(null=True, blank=True, help_text="In bytes")
     text = models.TextField(blank=True)
     notes = models.CharField(max_length=300, blank=True, help_text="What changed")
     created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
@@ -275,6 +279,9 @@ class Decision(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
     decided_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     reasons = models.TextField(blank=True)
+    # A withdrawn proposal was never decided: its closing is kept apart from decided_at/decided_by.
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     corrects = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="corrections"
     )
@@ -387,14 +394,28 @@ class ObjectiveUpdate(models.Model):
 
 
 class Reminder(models.Model):
-    """One reminder sent: the unique key makes reruns, retries and a second worker send nothing."""
+    """One reminder: the unique key makes reruns, retries and a second worker record it once.
+
+    Recorded unsent by the daily scan, then claimed (sent_on and claim set by one conditional
+    update) by the run that emails it, so a run that stops between the two loses nothing.
+    """
 
     key = models.CharField(max_length=200, unique=True, help_text="kind:object id:due date:recipient id")
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
     cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="+")
     subject = models.CharField(max_length=300)
+    # Where the item is, relative to the site, for the digest's links.
+    path = models.CharField(max_length=300, blank=True)
     due_on = models.DateField()
-    sent_on = models.DateField(default=timezone.localdate)
+    sent_on = models.DateField(null=True, blank=True)
+    # The run that claimed it for its digest.
+    claim = models.UUIDField(null=True, blank=True, editable=False)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["user"], condition=Q(sent_on__isnull=True), name="reminder_unsent"),
+            models.Index(fields=["user", "sent_on"], name="reminder_sent"),
+        ]
 
     def __str__(self):
         return self.key
@@ -438,6 +459,9 @@ class ClusterReport(models.Model):
     file = models.FileField(upload_to=report_upload_to, blank=True)
     requested_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
     requested_at = models.DateTimeField(default=timezone.now)
+    # When a worker claimed it: a report rendering for longer than the task's hard time limit was
+    # abandoned by a killed worker, and the next delivery of the task may claim it again.
+    started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     error = models.CharField(max_length=300, blank=True)
 
@@ -445,7 +469,11 @@ class ClusterReport(models.Model):
         ordering = ["-requested_at"]
 
     def __str__(self):
-        return f"{self.cluster} report {self.year}"
+        return f"{self.cluster} report {self.year_label}"
+
+    @property
+    def year_label(self):
+        return f"{self.year}–{(self.year + 1) % 100:02d}"
 
 
 class ClusterUserObjectPermission(UserObjectPermissionBase):

@@ -1,39 +1,310 @@
-"""Placeholder until the views are written."""
+"""The decision register, proposals, the chair's decision, member councils' votes, withdrawal and
+corrections."""
 
-from django.http import Http404
+import csv
+import itertools
 
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
 
-def attachment(request, **kwargs):
-    raise Http404
+from parishes.models import Council
 
+from .. import decisions as services
+from ..access import get_cluster_for_user
+from ..decision_forms import AS_OFFICER, DecideForm, ProposeForm, RegisterFilterForm, VoteForm
+from ..decisions import DecisionError
+from ..models import Decision
+from ..uploads import file_response
 
-def correct(request, **kwargs):
-    raise Http404
-
-
-def decide(request, **kwargs):
-    raise Http404
-
-
-def detail(request, **kwargs):
-    raise Http404
-
-
-def propose(request, **kwargs):
-    raise Http404
-
-
-def register(request, **kwargs):
-    raise Http404
+DECISIONS_PER_PAGE = 25
 
 
-def register_csv(request, **kwargs):
-    raise Http404
+def _posted(request, files=False) -> tuple:
+    """A form's data when the request is a POST, even an empty one, so that it is validated."""
+    if request.method != "POST":
+        return (None, None) if files else (None,)
+    return (request.POST, request.FILES) if files else (request.POST,)
 
 
-def vote(request, **kwargs):
-    raise Http404
+def _decision_url(decision: Decision) -> str:
+    return reverse("clusters:decision", args=[decision.cluster.slug, decision.number])
 
 
-def withdraw(request, **kwargs):
-    raise Http404
+def _get_decision(cluster, number: int) -> Decision:
+    return get_object_or_404(cluster.decisions.select_related("cluster"), number=number)
+
+
+# The register
+
+
+def register(request, slug):
+    cluster, permissions = get_cluster_for_user(request.user, slug)
+    search = RegisterFilterForm(request.GET or None, years=services.register_years(cluster))
+    filters = search.filters()
+    decisions = services.with_progress(services.register(cluster, **filters))
+    page = Paginator(decisions, DECISIONS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "clusters/decisions/register.html",
+        {
+            "cluster": cluster,
+            "may": permissions.flags(),
+            "search": search,
+            "filtered": any(filters.values()),
+            "page_obj": page,
+            "member_count": len(permissions.member_council_ids),
+        },
+    )
+
+
+def _cell(value) -> str:
+    """A CSV cell that a spreadsheet cannot take for a formula (CSV injection)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def _register_rows(decisions):
+    yield [
+        "Number",
+        "Title",
+        "Status",
+        "Method",
+        "Proposed on",
+        "Proposing council",
+        "Decided on",
+        "Outcome and reasons",
+        "Corrects",
+    ]
+    for d in decisions.iterator(chunk_size=500):
+        yield [
+            _cell(v)
+            for v in (
+                d.number,
+                d.title,
+                d.get_status_display(),
+                d.get_method_display(),
+                timezone.localtime(d.proposed_at).date().isoformat(),
+                d.proposing_council.name if d.proposing_council else "The cluster's officers",
+                timezone.localtime(d.decided_at).date().isoformat() if d.decided_at else "",
+                f"{d.get_status_display()}: {d.reasons}" if d.is_decided and d.reasons else "",
+                d.corrects.number if d.corrects else "",
+            )
+        ]
+
+
+def register_csv(request, slug):
+    cluster, _ = get_cluster_for_user(request.user, slug)
+    filters = RegisterFilterForm(request.GET or None, years=services.register_years(cluster)).filters()
+    writer = csv.writer(_Echo())
+    rows = (writer.writerow(row) for row in _register_rows(services.register(cluster, **filters)))
+    # The byte order mark tells Excel the file is UTF-8 (titles hold £ signs and accents).
+    response = StreamingHttpResponse(
+        itertools.chain(["\ufeff"], rows), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{cluster.slug}-decisions.csv"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# Proposing and correcting
+
+
+def _propose(request, cluster, permissions, corrects: Decision | None = None):
+    initial = {"title": f"Correction: {corrects.title}"[:200], "text": corrects.text} if corrects else None
+    form = ProposeForm(
+        *_posted(request, files=True),
+        initial=initial,
+        cluster=cluster,
+        councils=list(permissions.acting_councils()),
+        as_officer=permissions.has("draft_for_cluster"),
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            decision = services.propose_decision(
+                acting_user=request.user,
+                cluster=cluster,
+                title=data["title"],
+                text=data["text"],
+                method=data["method"],
+                proposing_council=data["proposing_council"],
+                attachments=data["attachments"],
+                corrects=corrects,
+            )
+        except DecisionError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"Decision {decision.number} has been proposed.")
+            return redirect(_decision_url(decision))
+    return render(
+        request,
+        "clusters/decisions/propose.html",
+        {"cluster": cluster, "form": form, "corrects": corrects, "as_officer": AS_OFFICER},
+    )
+
+
+def propose(request, slug):
+    cluster, permissions = get_cluster_for_user(request.user, slug, perm="propose")
+    return _propose(request, cluster, permissions)
+
+
+def correct(request, slug, number):
+    cluster, permissions = get_cluster_for_user(request.user, slug, perm="propose")
+    decision = _get_decision(cluster, number)
+    if not decision.is_decided:
+        messages.error(request, "Only a decided decision is corrected; until then it can be withdrawn.")
+        return redirect(_decision_url(decision))
+    return _propose(request, cluster, permissions, corrects=decision)
+
+
+# One decision
+
+
+def _detail(request, cluster, permissions, number: int, form=None):
+    decision = get_object_or_404(
+        cluster.decisions.select_related(
+            "cluster", "proposed_by", "proposing_council", "decided_by", "withdrawn_by", "corrects"
+        ),
+        number=number,
+    )
+    votes = list(decision.votes.select_related("council", "recorded_by").order_by("council__name"))
+    voted = {vote.council_id for vote in votes}
+    members = permissions.member_council_ids
+    actions = services.actions_for(decision, permissions, voted)
+    if actions["decide"]:
+        form = form if isinstance(form, DecideForm) else DecideForm()
+    elif actions["vote"]:
+        councils = permissions.acting_councils().exclude(pk__in=voted)
+        form = form if isinstance(form, VoteForm) else VoteForm(councils=councils)
+    else:
+        form = None
+    is_ratification = decision.method == Decision.Method.RATIFICATION
+    return render(
+        request,
+        "clusters/decisions/detail.html",
+        {
+            "cluster": cluster,
+            "decision": decision,
+            "may": permissions.flags(),
+            "actions": actions,
+            "form": form,
+            "attachments": decision.attachments.all(),
+            "corrections": decision.corrections.order_by("number"),
+            "votes": votes,
+            "member_ids": members,
+            "tally": services.Tally.count((v.choice for v in votes if v.council_id in members), len(members)),
+            "not_voted": Council.objects.filter(pk__in=members - voted).order_by("name")
+            if is_ratification and decision.status == Decision.Status.PROPOSED
+            else Council.objects.none(),
+        },
+    )
+
+
+def detail(request, slug, number):
+    cluster, permissions = get_cluster_for_user(request.user, slug)
+    return _detail(request, cluster, permissions, number)
+
+
+def _closed(request, decision: Decision) -> HttpResponse | None:
+    """Back to the decision's page with the refusal when it has been decided or withdrawn meanwhile:
+    its form is no longer on the page to show errors in."""
+    try:
+        services.refuse_unless_open(decision)
+    except DecisionError as error:
+        messages.error(request, str(error))
+        return redirect(_decision_url(decision))
+    return None
+
+
+def decide(request, slug, number):
+    cluster, permissions = get_cluster_for_user(request.user, slug, perm="decide_for_cluster")
+    decision = _get_decision(cluster, number)
+    if request.method != "POST":
+        return redirect(_decision_url(decision))
+    if closed := _closed(request, decision):
+        return closed
+    form = DecideForm(request.POST)
+    if form.is_valid():
+        approve = form.cleaned_data["outcome"] == "approve"
+        try:
+            services.decide(
+                acting_user=request.user,
+                decision=decision,
+                approve=approve,
+                reasons=form.cleaned_data["reasons"],
+            )
+        except DecisionError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(
+                request, f"Decision {decision.number} has been {'approved' if approve else 'rejected'}."
+            )
+        return redirect(_decision_url(decision))
+    return _detail(request, cluster, permissions, number, form=form)
+
+
+def vote(request, slug, number):
+    cluster, permissions = get_cluster_for_user(request.user, slug)
+    decision = _get_decision(cluster, number)
+    if not permissions.acting_council_ids:
+        raise PermissionDenied
+    if request.method != "POST":
+        return redirect(_decision_url(decision))
+    if closed := _closed(request, decision):
+        return closed
+    councils = permissions.acting_councils().exclude(pk__in=decision.votes.values("council_id"))
+    form = VoteForm(request.POST, councils=councils)
+    if not councils:
+        messages.error(
+            request, "Every council you act for has already recorded its resolution on this decision."
+        )
+        return redirect(_decision_url(decision))
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.record_vote(acting_user=request.user, decision=decision, **data)
+        except DecisionError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, f"{data['council']}'s resolution has been recorded.")
+        return redirect(_decision_url(decision))
+    return _detail(request, cluster, permissions, number, form=form)
+
+
+def withdraw(request, slug, number):
+    cluster, permissions = get_cluster_for_user(request.user, slug)
+    decision = _get_decision(cluster, number)
+    if decision.status != Decision.Status.PROPOSED:
+        messages.error(request, f"Decision {decision.number} is no longer open: it cannot be withdrawn.")
+        return redirect(_decision_url(decision))
+    if not services.may_withdraw(decision, permissions):
+        raise PermissionDenied
+    if request.method != "POST":
+        return render(request, "clusters/decisions/withdraw.html", {"cluster": cluster, "decision": decision})
+    try:
+        services.withdraw_decision(acting_user=request.user, decision=decision)
+    except DecisionError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"Decision {decision.number} has been withdrawn.")
+    return redirect(_decision_url(decision))
+
+
+def attachment(request, slug, number, attachment_id):
+    cluster, _ = get_cluster_for_user(request.user, slug)
+    decision = _get_decision(cluster, number)
+    attached = get_object_or_404(decision.attachments, pk=attachment_id)
+    try:
+        return file_response(attached.file, kind=attached.file_type, file_name=attached.file_name)
+    except FileNotFoundError as error:
+        raise Http404 from error

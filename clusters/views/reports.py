@@ -1,15 +1,95 @@
-"""Placeholder until the views are written."""
+from django import forms
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
 
-from django.http import Http404
+from .. import reports
+from ..access import get_cluster_for_user
+from ..models import ClusterReport
+from ..reports import ReportError
+
+REPORTS_PER_PAGE = 20
+# Seconds between the reloads of a report's page while it is being written.
+REFRESH_SECONDS = 3
 
 
-def report_detail(request, **kwargs):
-    raise Http404
+class ReportRequestForm(forms.Form):
+    year = forms.TypedChoiceField(
+        label="Financial year",
+        coerce=int,
+        help_text="Financial years run from 1 April to 31 March",
+        error_messages={
+            "required": "Select a financial year",
+            "invalid_choice": "Select a financial year from the list",
+        },
+    )
+
+    def __init__(self, *args, cluster, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["year"].choices = [
+            (year, reports.financial_year_label(year)) for year in reports.report_years(cluster)
+        ]
 
 
-def report_download(request, **kwargs):
-    raise Http404
+def report_list(request, slug):
+    cluster, permissions = get_cluster_for_user(request.user, slug)
+    may = permissions.flags()
+    if request.method == "POST" and not may["draft_for_cluster"]:
+        raise PermissionDenied
+    form = ReportRequestForm(request.POST if request.method == "POST" else None, cluster=cluster)
+    if request.method == "POST" and form.is_valid():
+        try:
+            report = reports.request_report(
+                acting_user=request.user, cluster=cluster, year=form.cleaned_data["year"]
+            )
+        except ReportError as error:
+            form.add_error("year", str(error))
+        else:
+            return redirect("clusters:report", cluster.slug, report.pk)
+    page = Paginator(cluster.reports.select_related("requested_by"), REPORTS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    for report in page:
+        report.stuck = reports.is_stuck(report)
+    context = {"cluster": cluster, "may": may, "form": form, "page_obj": page}
+    return render(request, "clusters/reports/list.html", context)
 
 
-def report_list(request, **kwargs):
-    raise Http404
+def report_detail(request, slug, report_id):
+    cluster, permissions = get_cluster_for_user(request.user, slug)
+    report = get_object_or_404(cluster.reports.select_related("requested_by"), pk=report_id)
+    stuck = reports.is_stuck(report)
+    in_progress = report.status in reports.IN_FLIGHT and not stuck
+    response = render(
+        request,
+        "clusters/reports/detail.html",
+        {
+            "cluster": cluster,
+            "may": permissions.flags(),
+            "report": report,
+            "bounds": reports.financial_year_bounds(report.year),
+            "in_progress": in_progress,
+            "stuck": stuck,
+            "refresh_seconds": REFRESH_SECONDS,
+        },
+    )
+    if in_progress:
+        # The page reloads itself until the report is ready, without JavaScript (see the template).
+        response["Refresh"] = str(REFRESH_SECONDS)
+    return response
+
+
+def report_download(request, slug, report_id):
+    cluster, _ = get_cluster_for_user(request.user, slug)
+    report = get_object_or_404(cluster.reports, pk=report_id, status=ClusterReport.Status.READY)
+    report.cluster = cluster
+    try:
+        file = report.file.open("rb")
+    except (FileNotFoundError, ValueError) as missing:
+        raise Http404 from missing
+    response = FileResponse(
+        file, as_attachment=True, filename=reports.report_file_name(report), content_type="application/pdf"
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -182,7 +183,12 @@ CELERY_TASK_TIME_LIMIT = 300
 # Longer than the hard time limit, so an unacknowledged task is not handed out twice while running.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_RESULT_EXPIRES = 3600
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # The daily scan of what is due or overdue, before people start their day (CELERY_TIMEZONE).
+    "cluster-reminders": {"task": "clusters.tasks.send_reminders", "schedule": crontab(hour=6, minute=30)},
+    # Rotating chairs hand over first, so that the day's reminders go to the new chair.
+    "cluster-chair-rota": {"task": "clusters.tasks.rotate_chairs", "schedule": crontab(hour=6, minute=0)},
+}
 CELERY_TIMEZONE = TIME_ZONE
 
 CONTENT_SECURITY_POLICY = {
@@ -215,3 +221,7 @@ LOGGING = {
         "weasyprint.progress": {"level": "WARNING"},
     },
 }
+
+# Uploads to clusters (governance documents, decision attachments): PDF, DOCX or ODT up to this size,
+# checked by content in clusters.uploads.
+CLUSTER_UPLOAD_MAX_BYTES = 10 * 1024 * 1024

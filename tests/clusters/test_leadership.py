@@ -166,3 +166,15 @@ def test_ending_a_position_asks_first(cast, client_for):
         client_for(cast.secretary).post(url("position_end", cast.cluster.slug, secretary.pk)).status_code
         == 403
     )
+
+
+def test_the_daily_task_hands_the_chair_over(cast, django_capture_on_commit_callbacks):
+    from clusters.tasks import rotate_chairs
+
+    leadership.set_rota(
+        acting_user=cast.chair, cluster=cast.cluster, councils=[cast.council_b, cast.council_a], term_months=12
+    )
+    day_after = cast.cluster.positions.get(kind="chair").ends_on + datetime.timedelta(days=1)
+    assert rotate_chairs.delay(day_after.isoformat()).get() == 1
+    assert rotate_chairs.delay(day_after.isoformat()).get() == 0
+    assert cast.cluster.positions.get(kind="chair", ended_on__isnull=True).user == cast.clerk_a

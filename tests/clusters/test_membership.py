@@ -163,3 +163,33 @@ def test_withdrawing_an_invitation(cast, client_for):
     client_for(cast.chair).post(url("membership_withdraw", cast.cluster.slug, invited.pk))
     invited.refresh_from_db()
     assert invited.status == Membership.Status.WITHDRAWN
+
+
+def test_a_council_leaving_settles_ratifications_the_others_have_voted_on(cast):
+    from clusters import decisions
+    from clusters.models import Decision
+
+    decision = decisions.propose_decision(
+        acting_user=cast.clerk_a,
+        cluster=cast.cluster,
+        title="Share a mower",
+        text="…",
+        method=Decision.Method.RATIFICATION,
+        proposing_council=cast.council_a,
+    )
+    decisions.record_vote(
+        acting_user=cast.clerk_a,
+        decision=decision,
+        council=cast.council_a,
+        choice="for",
+        minute_ref="1/26",
+        resolved_on=TODAY,
+    )
+    decision.refresh_from_db()
+    assert decision.status == Decision.Status.PROPOSED
+    member_b = cast.cluster.memberships.get(council=cast.council_b)
+    membership.leave_cluster(
+        acting_user=cast.clerk_b, membership=member_b, minute_ref="9/26", resolved_on=TODAY
+    )
+    decision.refresh_from_db()
+    assert decision.status == Decision.Status.APPROVED

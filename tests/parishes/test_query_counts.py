@@ -9,7 +9,7 @@ from parishes import services
 from parishes.models import Council
 from tests.factories import AreaFactory, UserFactory
 
-MAX_QUERIES = 15
+MAX_QUERIES = 20
 
 
 def queries_for(client, url):
