@@ -20,7 +20,7 @@ def test_server_error_renders_without_the_database():
 def test_not_found_is_public_and_in_the_design(client):
     response = client.get("/no-such-page/")
     assert response.status_code == 404
-    assert "<h1 class=\"govuk-heading-l\">Page not found</h1>" in response.content.decode()
+    assert '<h1 class="govuk-heading-l">Page not found</h1>' in response.content.decode()
 
 
 @pytest.mark.django_db

@@ -172,7 +172,10 @@ def test_the_daily_task_hands_the_chair_over(cast, django_capture_on_commit_call
     from clusters.tasks import rotate_chairs
 
     leadership.set_rota(
-        acting_user=cast.chair, cluster=cast.cluster, councils=[cast.council_b, cast.council_a], term_months=12
+        acting_user=cast.chair,
+        cluster=cast.cluster,
+        councils=[cast.council_b, cast.council_a],
+        term_months=12,
     )
     day_after = cast.cluster.positions.get(kind="chair").ends_on + datetime.timedelta(days=1)
     assert rotate_chairs.delay(day_after.isoformat()).get() == 1
