@@ -262,7 +262,7 @@ def test_the_report_holds_the_years_members_officers_decisions_objectives_and_do
 def _grow(cast, size):
     for n in range(size):
         council = Council.objects.create(
-            area=cast.north, name=f"Member {size}-{n}", gss_code=f"E0409{size:02d}{n:03d}"
+            area=cast.north, name=f"Member {size}-{n}", gss_code=f"E04{size:03d}{n:03d}"
         )
         Membership.objects.create(
             cluster=cast.cluster, council=council, status=Membership.Status.MEMBER, joined_on=FIRST_DAY
