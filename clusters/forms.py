@@ -72,6 +72,19 @@ class ClusterForm(forms.ModelForm):
         self.fields["lead_council"].queryset = lead_choices
         self.fields["lead_council"].empty_label = None if len(lead_choices) == 1 else "Select a council"
 
+    def clean(self):
+        # The service refuses a taken name too (membership._refuse_taken_name); checked here so that
+        # the message stands next to the name, whichever field the view puts the service's refusal on.
+        cleaned = super().clean()
+        name = (cleaned.get("name") or "").strip()
+        lead = cleaned.get("lead_council")
+        area_id = self.instance.area_id if self.instance.pk else getattr(lead, "area_id", None)
+        if name and area_id:
+            taken = Cluster.objects.filter(area_id=area_id, name__iexact=name).exclude(pk=self.instance.pk)
+            if taken.exists():
+                self.add_error("name", "The area already has a cluster with this name: choose another name")
+        return cleaned
+
 
 class InviteCouncilForm(forms.Form):
     council = forms.ModelChoiceField(

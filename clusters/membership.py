@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -20,13 +20,29 @@ class MembershipError(Exception):
     """A change the rules refuse; its message is shown to the person."""
 
 
-def _unique_slug(name: str) -> str:
-    base = slugify(name)[:120] or "cluster"
+class ClusterNameTaken(MembershipError):
+    """The area already has a cluster of that name: shown next to the name field."""
+
+
+def _unique_slug(area: Area, name: str) -> str:
+    # Slugs are unique across the installation, so a bare "eden-valley" taken by another area's
+    # cluster would make this one "eden-valley-2" and tell its people that the other exists.
+    # Starting with the area's own slug, a slug depends only on the clusters of its own area.
+    base = f"{area.slug}-{slugify(name)[:80] or 'cluster'}"[:130].strip("-")
     slug, n = base, 1
     while Cluster.objects.filter(slug=slug).exists():
         n += 1
         slug = f"{base}-{n}"
     return slug
+
+
+def _refuse_taken_name(area: Area, name: str, cluster: Cluster | None = None) -> None:
+    """Names are unique in an area whatever their case (the database only sees the exact case)."""
+    others = Cluster.objects.filter(area=area, name__iexact=name)
+    if cluster is not None:
+        others = others.exclude(pk=cluster.pk)
+    if others.exists():
+        raise ClusterNameTaken(f"{area} already has a cluster called {name}.")
 
 
 def _check_resolution_date(resolved_on: date) -> None:
@@ -49,13 +65,12 @@ def start_cluster(
     """A new cluster, forming, with its lead council as its first member."""
     if lead_council.area_id != area.pk:
         raise MembershipError("The lead council must be a council of the cluster's area.")
-    if Cluster.objects.filter(area=area, name__iexact=name.strip()).exists():
-        raise MembershipError(f"{area} already has a cluster called {name.strip()}.")
+    _refuse_taken_name(area, name.strip())
     cluster = Cluster.objects.create(
         area=area,
         lead_council=lead_council,
         name=name.strip(),
-        slug=_unique_slug(name),
+        slug=_unique_slug(area, name),
         purpose=purpose,
         started_by=acting_user,
         **fields,
@@ -197,7 +212,17 @@ CLUSTER_FIELDS = (
 
 @transaction.atomic
 def update_cluster(*, acting_user, cluster: Cluster, changes: dict) -> None:
+    """Change the cluster's details. A new name must be free in the area (whatever its case), and
+    the lead council must be a current member: refused here, not only by the form."""
+    changes = dict(changes)
+    if "name" in changes:
+        changes["name"] = (changes["name"] or "").strip()
+        if not changes["name"]:
+            raise MembershipError("Enter the cluster's name.")
+        _refuse_taken_name(cluster.area, changes["name"], cluster)
     lead = changes.get("lead_council")
+    if "lead_council" in changes and lead is None:
+        raise MembershipError("The cluster must have a lead council.")
     lead_changes = lead is not None and lead.pk != cluster.lead_council_id
     members = cluster.memberships.filter(status=Membership.Status.MEMBER)
     if lead_changes and not members.filter(council=lead).exists():
@@ -209,7 +234,16 @@ def update_cluster(*, acting_user, cluster: Cluster, changes: dict) -> None:
         return
     for field in before:
         setattr(cluster, field, changes[field])
-    cluster.save(update_fields=list(before))
+    try:
+        # A savepoint: a rename racing another to the same name loses cleanly, not with a 500.
+        with transaction.atomic():
+            cluster.save(update_fields=list(before))
+    except IntegrityError:
+        for field, value in before.items():
+            setattr(cluster, field, value)
+        if "name" not in before:
+            raise
+        raise ClusterNameTaken(f"{cluster.area} already has a cluster called {changes['name']}.") from None
     audit.record(
         actor=acting_user,
         cluster=cluster,
