@@ -2,10 +2,11 @@
 
 import csv
 import io
+import logging
 import re
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, transaction
 
 from . import audit
 from .models import GSS_CODE_RE, Area, Council, RegisterImport
@@ -13,11 +14,21 @@ from .models import GSS_CODE_RE, Area, Council, RegisterImport
 COLUMNS = ("gss_code", "name", "kind", "population", "electorate")
 REQUIRED_COLUMNS = ("gss_code", "name", "kind")
 MAX_ROWS = 20_000
+# More people than any parish or community has (the largest town councils serve about 200,000),
+# and far inside what the database's integer columns hold, so no number can fail the import.
+MAX_PEOPLE = 10_000_000
+# What a refused row's values are cut to in the import record.
+_SHOWN_MAX = 200
+_WHOLE_NUMBER_RE = re.compile(r"[0-9]+")
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 # "parish_council", "Parish council" and "parish-council" all name the same kind.
 _KINDS = {
     **{value.replace("_", " "): value for value in Council.Kind.values},
     **{label.lower(): value for value, label in Council.Kind.choices},
 }
+
+
+logger = logging.getLogger(__name__)
 
 
 class RegisterFileError(Exception):
@@ -72,31 +83,38 @@ def _whole_number(value: str, label: str) -> tuple[int | None, str]:
     if not value:
         return None, ""
     cleaned = value.replace(",", "")
-    if not cleaned.isdigit():
-        return None, f"{label} must be a whole number of 0 or more"
-    return int(cleaned), ""
+    # ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
+    if not _WHOLE_NUMBER_RE.fullmatch(cleaned):
+        return None, f"{label} must be a whole number from 0 to {MAX_PEOPLE:,}"
+    number = int(cleaned)
+    if number > MAX_PEOPLE:
+        return None, f"{label} must be a whole number from 0 to {MAX_PEOPLE:,}"
+    return number, ""
 
 
-def _check_row(row: dict, seen: set[str], elsewhere: dict[str, str]) -> tuple[dict, str]:
+def _check_row(row: dict, seen: set[str], elsewhere: set[str]) -> tuple[dict, str]:
     """The council's fields from one row, or the reason the row is refused."""
     code = row.get("gss_code", "").upper()
     name = row.get("name", "")
     if not code:
         return {}, "GSS code is missing"
     if not re.fullmatch(GSS_CODE_RE, code):
-        return {}, f"GSS code {code} is not a parish or community code (E04… or W04… and 6 digits)"
+        return {}, f"GSS code {code[:20]} is not a parish or community code (E04… or W04… and 6 digits)"
     if code in seen:
         return {}, f"GSS code {code} appears more than once in the file"
     seen.add(code)
     if code in elsewhere:
-        return {}, f"GSS code {code} belongs to a council of {elsewhere[code]}"
+        # Which area holds it is that area's business: say only that it is not this one's.
+        return {}, f"GSS code {code} is registered to a council of another area"
     if not name:
         return {}, "Name is missing"
     if len(name) > Council._meta.get_field("name").max_length:
         return {}, "Name is longer than 120 characters"
+    if _CONTROL_RE.search(name):
+        return {}, "Name contains a line break or another control character"
     kind = _KINDS.get(re.sub(r"[\s_\-]+", " ", row.get("kind", "").lower()).strip())
     if not kind:
-        return {}, f"Kind “{row.get('kind', '')}” is not one of: {', '.join(Council.Kind.labels)}"
+        return {}, f"Kind “{row.get('kind', '')[:40]}” is not one of: {', '.join(Council.Kind.labels)}"
     population, error = _whole_number(row.get("population", ""), "Population")
     if error:
         return {}, error
@@ -126,7 +144,7 @@ def import_register(*, acting_user, area: Area, file_name: str, content: bytes) 
 
     codes = {row.get("gss_code", "").upper() for row in rows}
     existing = {c.gss_code: c for c in Council.objects.select_related("area").filter(gss_code__in=codes)}
-    elsewhere = {code: c.area.name for code, c in existing.items() if c.area_id != area.pk}
+    elsewhere = {code for code, c in existing.items() if c.area_id != area.pk}
     seen: set[str] = set()
     checked = []
     for row in rows:
@@ -137,8 +155,8 @@ def import_register(*, acting_user, area: Area, file_name: str, content: bytes) 
     result.rows = [
         {
             "line": row["line"],
-            "gss_code": row.get("gss_code", ""),
-            "name": row.get("name", ""),
+            "gss_code": row.get("gss_code", "")[:_SHOWN_MAX],
+            "name": row.get("name", "")[:_SHOWN_MAX],
             "result": outcome,
             "reason": reason,
         }
@@ -159,8 +177,23 @@ def import_register(*, acting_user, area: Area, file_name: str, content: bytes) 
             for name, value in fields.items():
                 setattr(council, name, value)
             to_update.append(council)
-    Council.objects.bulk_create(to_create, batch_size=1000)
-    Council.objects.bulk_update(to_update, ["name", "kind", "population", "electorate"], batch_size=1000)
+    try:
+        # A savepoint of its own: if the database still refuses (another import added the same GSS
+        # code a moment ago), the councils roll back but the record of the refusal is kept.
+        with transaction.atomic():
+            Council.objects.bulk_create(to_create, batch_size=1000)
+            Council.objects.bulk_update(
+                to_update, ["name", "kind", "population", "electorate"], batch_size=1000
+            )
+    except DatabaseError:
+        logger.exception("Register import %s into %s refused by the database", file_name, area.slug)
+        result.outcome = RegisterImport.Outcome.REFUSED
+        result.error = (
+            "The register changed while the file was being imported, or a value did not fit: "
+            "nothing was imported. Try again."
+        )
+        result.save()
+        return result
     result.outcome = RegisterImport.Outcome.IMPORTED
     result.created_count, result.updated_count = len(to_create), len(to_update)
     result.save()
