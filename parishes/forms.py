@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.utils import timezone
 
+from .invitations import NAME_MAX_LENGTH, clean_person_name
 from .models import AreaRole, Council, CouncilRole
 from .roles import GRANTABLE_COUNCIL_PERMISSIONS
 
@@ -63,13 +64,34 @@ class TaxBaseForm(forms.Form):
         ]
 
 
+class PersonNameField(forms.CharField):
+    """A person's name as it may appear in an email: see invitations.clean_person_name."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", NAME_MAX_LENGTH)
+        kwargs.setdefault("error_messages", {})
+        kwargs["error_messages"].setdefault(
+            "max_length", f"The name must be {NAME_MAX_LENGTH} characters or fewer"
+        )
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        try:
+            return clean_person_name(value)
+        except ValueError as error:
+            raise forms.ValidationError(str(error)) from None
+
+
 class InviteForm(forms.Form):
-    name = forms.CharField(max_length=150, required=False, help_text="Used to greet them in the email")
+    name = PersonNameField(required=False, help_text="Used to greet them in the email")
     email = forms.EmailField(
         label="Email address",
+        max_length=254,
         error_messages={
             "required": "Enter their email address",
             "invalid": "Enter an email address in the correct format, like name@example.com",
+            "max_length": "The email address must be 254 characters or fewer",
         },
     )
     role = forms.ChoiceField(widget=forms.RadioSelect, error_messages={"required": "Select a role"})
@@ -123,9 +145,7 @@ class RegisterUploadForm(forms.Form):
 class NewPersonForm(forms.Form):
     """The invited person's name and password, when they have no account yet."""
 
-    name = forms.CharField(
-        label="Full name", max_length=150, error_messages={"required": "Enter your full name"}
-    )
+    name = PersonNameField(label="Full name", error_messages={"required": "Enter your full name"})
     password1 = forms.CharField(
         label="Create a password",
         widget=forms.PasswordInput,

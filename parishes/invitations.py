@@ -1,13 +1,15 @@
 """Invitations: the only way in. An emailed, single-use link that grants the role it carries."""
 
 import hashlib
+import re
 import secrets
+import unicodedata
 from datetime import timedelta
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -19,6 +21,31 @@ from .models import Area, AreaRole, Council, CouncilRole, Invitation
 
 class InvitationError(Exception):
     """Why an invitation cannot be made or used; the message is shown to the person."""
+
+
+# A person's name goes into emails ("Hello …", "… has invited you"): it must read as a name, not as
+# a message or a link. Letters of any script, spaces, hyphens, apostrophes and full stops only.
+NAME_MAX_LENGTH = 100
+_NAME_PUNCTUATION = frozenset(" '’-.")
+# "evil.com", "www.example.org": a full stop between letters, then two or more letters.
+_DOMAIN_LIKE = re.compile(r"[^\W\d_]\.[^\W\d_]{2,}")
+
+
+def clean_person_name(name: str) -> str:
+    """The name tidied (NFC, single spaces), or ValueError saying what is wrong with it."""
+    name = " ".join(unicodedata.normalize("NFC", name or "").split())
+    if len(name) > NAME_MAX_LENGTH:
+        raise ValueError(f"The name must be {NAME_MAX_LENGTH} characters or fewer")
+    if any(
+        not (ch.isalpha() or ch in _NAME_PUNCTUATION or unicodedata.category(ch).startswith("M"))
+        for ch in name
+    ):
+        raise ValueError("The name can only contain letters, spaces, hyphens, apostrophes and full stops")
+    if name and not any(ch.isalpha() for ch in name):
+        raise ValueError("Enter a name with letters in it")
+    if _DOMAIN_LIKE.search(name):
+        raise ValueError("Enter a person's name, not a web address")
+    return name
 
 
 def _hash(token: str) -> str:
@@ -38,6 +65,10 @@ def invite(
     *, acting_user, area: Area, council: Council | None = None, email: str, role: str, name: str = ""
 ) -> Invitation:
     email = email.strip().lower()
+    try:
+        name = clean_person_name(name)
+    except ValueError as error:
+        raise InvitationError(f"{error}.") from None
     if council is not None and council.area_id != area.pk:
         raise InvitationError("That council is not in this area.")
     allowed = CouncilRole.Kind.values if council is not None else AreaRole.Kind.values
@@ -62,7 +93,7 @@ def invite(
         council=council,
         role=role,
         email=email,
-        name=name.strip(),
+        name=name,
         token_hash=_hash(token),
         invited_by=acting_user,
         created_at=now,
@@ -153,10 +184,31 @@ def accept_invitation(*, invitation: Invitation, user) -> None:
 @transaction.atomic
 def accept_invitation_as_new_person(*, invitation: Invitation, name: str, password: str):
     """Create the invited person's account (their email is verified by the link) and accept."""
+    try:
+        name = clean_person_name(name)
+    except ValueError as error:
+        raise InvitationError(f"{error}.") from None
+    if not name:
+        raise InvitationError("Enter your full name.")
+    # The invitation's row is locked before anything else: the same link used twice at once (a
+    # double click, two tabs) waits here, then finds the invitation used rather than racing to
+    # create the same account.
+    invitation = Invitation.objects.select_for_update(of=("self",)).get(pk=invitation.pk)
+    if invitation.accepted_at:
+        raise InvitationError("This invitation has already been used. Sign in to use Clusterwork.")
+    if not invitation.is_pending:
+        raise InvitationError("This invitation can no longer be used.")
     User = get_user_model()
     if User.objects.filter(email__iexact=invitation.email).exists():
         raise InvitationError(f"There is already an account for {invitation.email}: sign in to accept.")
-    user = User.objects.create_user(invitation.email, password, name=name.strip())
+    try:
+        # Another invitation to the same address may be accepted at the same moment.
+        with transaction.atomic():
+            user = User.objects.create_user(invitation.email, password, name=name)
+    except IntegrityError:
+        raise InvitationError(
+            f"There is already an account for {invitation.email}: sign in to accept."
+        ) from None
     EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
     accept_invitation(invitation=invitation, user=user)
     return user
