@@ -111,3 +111,21 @@ def visible_clusters(user) -> QuerySet[Cluster]:
         .distinct()
         .select_related("area", "lead_council")
     )
+
+
+def positions_needing_two_factor(user):
+    """A chair or vice-chair decides for a cluster, so must use two-factor where MFA_REQUIRED is on
+    (registered with accounts.two_factor): the person's chair and vice-chair positions that confer
+    office today (started, not ended, within their term)."""
+    from django.utils import timezone
+
+    from .models import Position
+
+    today = timezone.localdate()
+    return Position.objects.filter(
+        Q(ends_on__isnull=True) | Q(ends_on__gte=today),
+        user=user,
+        kind__in=[Position.Kind.CHAIR, Position.Kind.VICE_CHAIR],
+        ended_on__isnull=True,
+        starts_on__lte=today,
+    )

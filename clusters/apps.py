@@ -12,3 +12,9 @@ class ClustersConfig(AppConfig):
         from .demo import seed_clusters
 
         demo_steps.append(seed_clusters)
+
+        from accounts.two_factor import require_two_factor_for
+
+        from .access import positions_needing_two_factor
+
+        require_two_factor_for(positions_needing_two_factor, reason="you chair or vice-chair a cluster")

@@ -1,7 +1,12 @@
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
 from . import health, views
+
+# The admin signs in through allauth's sign-in, so its rate limits and two-factor apply (allauth's
+# documented way); staff must use two-factor where MFA_REQUIRED is on (accounts.two_factor).
+admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("", include("parishes.urls")),

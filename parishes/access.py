@@ -78,3 +78,11 @@ def area_ids_with(user, codename: str) -> set[int]:
             "content_object_id", flat=True
         )
     )
+
+
+def area_roles_needing_two_factor(user):
+    """A county officer or an area administrator sees a whole area, so must use two-factor where
+    MFA_REQUIRED is on (registered with accounts.two_factor): the person's current area roles."""
+    from .models import AreaRole
+
+    return AreaRole.objects.filter(user=user, ended_on__isnull=True)

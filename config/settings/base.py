@@ -53,6 +53,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
+    # After allauth's: people who chair, see a whole area or are staff set up two-factor first.
+    "accounts.middleware.TwoFactorRequiredMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -142,6 +144,10 @@ ACCOUNT_RATE_LIMITS = {
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Clusterwork"
+# Chairs and vice-chairs of clusters, county officers, area administrators and staff must use
+# two-factor (accounts.two_factor); on by default in production.
+MFA_REQUIRED = env.bool("MFA_REQUIRED", default=False)
+MFA_ADAPTER = "accounts.two_factor.MFAAdapter"
 USERSESSIONS_TRACK_ACTIVITY = True
 
 # django-guardian: per-object permissions; no anonymous user row (every page needs a sign-in).

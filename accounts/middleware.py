@@ -1,0 +1,50 @@
+"""Sends a person who must use two-factor authentication to set it up before any other page."""
+
+from django.conf import settings
+from django.shortcuts import redirect
+
+from .two_factor import two_factor_state_for_request
+
+# What a person may still reach before setting up two-factor: setting it up (and the recovery codes it
+# creates), confirming who they are again, verifying their email (allauth refuses two-factor until
+# it is), signing out, and the pages that are public anyway.
+ALLOWED_URL_NAMES = frozenset(
+    {
+        "mfa_activate_totp",
+        "mfa_index",
+        "mfa_view_recovery_codes",
+        "mfa_generate_recovery_codes",
+        "mfa_download_recovery_codes",
+        "mfa_reauthenticate",
+        "mfa_authenticate",
+        "account_reauthenticate",
+        "account_request_reauthentication_code",
+        "account_confirm_reauthentication_code",
+        "account_email",
+        "account_email_verification_sent",
+        "account_confirm_email",
+        "account_logout",
+        "healthz",
+        "accessibility",
+    }
+)
+
+
+class TwoFactorRequiredMiddleware:
+    """After allauth's AccountMiddleware; costs nothing unless MFA_REQUIRED is on and someone is signed in."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if not settings.MFA_REQUIRED or not request.user.is_authenticated:
+            return None
+        match = request.resolver_match
+        if (match and match.view_name in ALLOWED_URL_NAMES) or request.path.startswith(settings.STATIC_URL):
+            return None
+        if two_factor_state_for_request(request).must_set_up:
+            return redirect("mfa_activate_totp")
+        return None
