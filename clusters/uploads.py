@@ -66,10 +66,12 @@ def size_label(size: int) -> str:
 def check_upload(file) -> UploadCheck:
     """The kind of an uploaded file, judged by its content, and its cleaned name; or UploadError."""
     max_bytes = settings.CLUSTER_UPLOAD_MAX_BYTES
+    # A file stopped while it streamed (config.uploads.RefusedUpload) is over the limit whatever size
+    # it says it has.
+    if getattr(file, "refused", False) or file.size > max_bytes:
+        raise UploadError(f"The selected file must be smaller than {size_label(max_bytes)}")
     if not file.size:
         raise UploadError("The selected file is empty")
-    if file.size > max_bytes:
-        raise UploadError(f"The selected file must be smaller than {size_label(max_bytes)}")
     try:
         file.seek(0)
         head = file.read(8)

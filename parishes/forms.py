@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from .invitations import NAME_MAX_LENGTH, clean_person_name
 from .models import AreaRole, Council, CouncilRole
+from .register import MAX_PEOPLE
 from .roles import GRANTABLE_COUNCIL_PERMISSIONS
 
 
@@ -16,21 +17,54 @@ def form_data(request, files=False) -> tuple:
     return (request.POST, request.FILES) if files else (request.POST,)
 
 
+def _count_field(label: str) -> forms.IntegerField:
+    """A number of people: bounded as the register import bounds it, far inside the integer column."""
+    return forms.IntegerField(
+        label=label,
+        required=False,
+        min_value=0,
+        max_value=MAX_PEOPLE,
+        error_messages={
+            "invalid": f"{label} must be a whole number, like 1200",
+            "min_value": f"{label} must be 0 or more",
+            "max_value": f"{label} must be {MAX_PEOPLE:,} or fewer",
+        },
+    )
+
+
 class CouncilProfileForm(forms.ModelForm):
+    population = _count_field("Population")
+    electorate = _count_field("Electorate")
+    address = forms.CharField(
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"max_length": "The address must be 1,000 characters or fewer"},
+    )
     website = forms.URLField(
         required=False,
         assume_scheme="https",
-        error_messages={"invalid": "Enter a web address in the correct format, like www.ashby-pc.org.uk"},
+        max_length=200,
+        error_messages={
+            "invalid": "Enter a web address in the correct format, like www.ashby-pc.org.uk",
+            "max_length": "The web address must be 200 characters or fewer",
+        },
     )
 
     class Meta:
         model = Council
         fields = ["name", "kind", "population", "electorate", "email", "phone", "address", "website"]
-        widgets = {"address": forms.Textarea(attrs={"rows": 3})}
         error_messages = {
-            "name": {"required": "Enter the council's name"},
+            "name": {
+                "required": "Enter the council's name",
+                "max_length": "The council's name must be 120 characters or fewer",
+            },
             "kind": {"required": "Select the kind of council"},
-            "email": {"invalid": "Enter an email address in the correct format, like clerk@example.org"},
+            "email": {
+                "invalid": "Enter an email address in the correct format, like clerk@example.org",
+                "max_length": "The email address must be 254 characters or fewer",
+            },
+            "phone": {"max_length": "The phone number must be 40 characters or fewer"},
         }
 
 
@@ -133,7 +167,8 @@ class RegisterUploadForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > settings.REGISTER_IMPORT_MAX_BYTES:
+        # A file stopped while it streamed (config.uploads.RefusedUpload) is over the limit too.
+        if getattr(upload, "refused", False) or upload.size > settings.REGISTER_IMPORT_MAX_BYTES:
             raise forms.ValidationError(
                 f"The file must be smaller than {settings.REGISTER_IMPORT_MAX_BYTES // (1024 * 1024)} MB"
             )

@@ -175,7 +175,11 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Uploads: the register import reads CSV files up to this size.
 REGISTER_IMPORT_MAX_BYTES = 2 * 1024 * 1024
+# The fields of a request (not its files): larger is answered 400 before it is read; as are more
+# fields or files than any form has (the decision form takes ten attachments).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+DATA_UPLOAD_MAX_NUMBER_FILES = 20
 INVITATION_VALID_DAYS = 14
 
 # Celery: without a broker (the quick start) tasks run in-process; with REDIS_URL a worker runs them.
@@ -233,3 +237,13 @@ LOGGING = {
 # Uploads to clusters (governance documents, decision attachments): PDF, DOCX or ODT up to this size,
 # checked by content in clusters.uploads.
 CLUSTER_UPLOAD_MAX_BYTES = 10 * 1024 * 1024
+# Every upload passes config.uploads.UploadLimitHandler first: a file stops being read once it passes
+# the largest size any form accepts, and a body declared larger than any form could want (ten
+# attachments at the limit) is refused before it is read.
+UPLOAD_MAX_BYTES = max(CLUSTER_UPLOAD_MAX_BYTES, REGISTER_IMPORT_MAX_BYTES)
+UPLOAD_REQUEST_MAX_BYTES = 10 * UPLOAD_MAX_BYTES + DATA_UPLOAD_MAX_MEMORY_SIZE
+FILE_UPLOAD_HANDLERS = [
+    "config.uploads.UploadLimitHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
