@@ -1,21 +1,30 @@
 """Who may see and change a cluster and everything in it. Nothing else in the code knows how
-positions, memberships and council roles combine.
+positions, memberships and council roles combine: views ask the named questions below and pass the
+answers to templates as flags; services ask the same questions before they change anything.
 
 A cluster is visible to the people of its member councils, to the holders of its positions and to
 the officers of its area; to anyone else it does not exist (404). Visible but not allowed: 403.
+
+A position's permissions are granted by django-guardian (synced by clusters.leadership from the
+positions a person holds) and count only while the position is current: a term that has passed
+confers nothing from the next day, whether or not the daily job has ended it yet.
 """
 
+from datetime import date
 from functools import cached_property
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 from guardian.core import ObjectPermissionChecker
 
 from parishes.access import area_ids_with, council_ids_with
 from parishes.models import Council
 
-from .models import Cluster, Membership
+from .models import Cluster, Decision, Membership, Objective, Position
+from .roles import POSITION_PERMISSIONS
 
 CLUSTER_PERMISSIONS = (
     "view_cluster",
@@ -25,14 +34,21 @@ CLUSTER_PERMISSIONS = (
     "draft_for_cluster",
 )
 
+# The positions that lead a cluster: without a current holder of one, the cluster has no way on
+# unless a member council or the area fills it.
+LEADING_POSITIONS = (Position.Kind.CHAIR, Position.Kind.COORDINATOR)
+
 
 class ClusterPermissions:
     """What one person may do in one cluster, looked up once for a page."""
 
-    def __init__(self, user, cluster: Cluster):
+    def __init__(self, user, cluster: Cluster, today: date | None = None):
         self.user = user
         self.cluster = cluster
+        self.today = today or timezone.localdate()
         self._checker = ObjectPermissionChecker(user)
+
+    # What the person holds
 
     @cached_property
     def member_council_ids(self) -> set[int]:
@@ -58,8 +74,22 @@ class ClusterPermissions:
     def is_area_officer(self) -> bool:
         return self._checker.has_perm("view_area", self.cluster.area)
 
+    @cached_property
+    def is_area_administrator(self) -> bool:
+        return self._checker.has_perm("manage_area", self.cluster.area)
+
+    @cached_property
+    def position_permissions(self) -> frozenset[str]:
+        """What the person's current positions confer today."""
+        kinds = (
+            Position.objects.current(self.today)
+            .filter(cluster=self.cluster, user=self.user)
+            .values_list("kind", flat=True)
+        )
+        return frozenset().union(*(POSITION_PERMISSIONS[kind] for kind in kinds))
+
     def has(self, codename: str) -> bool:
-        if self._checker.has_perm(codename, self.cluster):
+        if codename in self.position_permissions and self._checker.has_perm(codename, self.cluster):
             return True
         if codename == "view_cluster":
             return self.is_member_person or self.is_area_officer
@@ -70,14 +100,92 @@ class ClusterPermissions:
             )
         return False
 
+    # The cluster's leadership
+
+    @cached_property
+    def has_leader(self) -> bool:
+        current = Position.objects.current(self.today).filter(cluster=self.cluster)
+        return current.filter(kind__in=LEADING_POSITIONS).exists()
+
+    def may_fill_vacancy(self) -> bool:
+        """With no chair and no co-ordinator, any member council's clerk, or the area's
+        administrators, may appoint one, recording the resolution or meeting that chose them."""
+        return (
+            self.cluster.status != Cluster.Status.DISSOLVED
+            and not self.has_leader
+            and (self.acts_for_a_member() or self.is_area_administrator)
+        )
+
+    def may_appoint(self) -> bool:
+        return self.has("change_cluster") or self.may_fill_vacancy()
+
+    # Acting for member councils
+
+    def may_act_for(self, council: Council | int) -> bool:
+        """Record the resolutions of this member council: votes, adoptions, leaving, proposals."""
+        return (council if isinstance(council, int) else council.pk) in self.acting_council_ids
+
+    def acts_for_a_member(self) -> bool:
+        return bool(self.acting_council_ids)
+
+    def may_leave(self, membership: Membership) -> bool:
+        # The lead council cannot leave: the cluster chooses another lead first.
+        return (
+            membership.status == Membership.Status.MEMBER
+            and membership.council_id != self.cluster.lead_council_id
+            and self.may_act_for(membership.council_id)
+        )
+
+    # Decisions
+
     def may_propose(self) -> bool:
-        return self.has("draft_for_cluster") or bool(self.acting_council_ids)
+        return self.has("draft_for_cluster") or self.acts_for_a_member()
+
+    def may_propose_without_council(self) -> bool:
+        """Officers propose on the cluster's behalf; everyone else for a council they act for."""
+        return self.has("draft_for_cluster")
+
+    def may_decide(self) -> bool:
+        return self.has("decide_for_cluster")
+
+    def may_withdraw(self, decision: Decision) -> bool:
+        return decision.status == Decision.Status.PROPOSED and (
+            decision.proposed_by_id == self.user.pk or self.may_decide()
+        )
+
+    def decision_actions(self, decision: Decision, voted_council_ids: set[int]) -> dict[str, bool]:
+        """What the person may do to the decision now, for the page to offer (services check again)."""
+        open_ = decision.status == Decision.Status.PROPOSED
+        return {
+            "decide": open_ and decision.method == Decision.Method.CHAIR and self.may_decide(),
+            "vote": open_
+            and decision.method == Decision.Method.RATIFICATION
+            and bool(self.acting_council_ids - voted_council_ids),
+            "withdraw": self.may_withdraw(decision),
+            "correct": decision.is_decided and self.may_propose(),
+        }
+
+    # Objectives
+
+    def may_update_progress(self, objective: Objective) -> bool:
+        """The cluster's officers, and the people who act for the council that owns the objective."""
+        return self.has("draft_for_cluster") or self.may_act_for(objective.owner_council_id)
+
+    def allows(self, perm: str) -> bool:
+        """`perm` as views name it: a permission codename, or one of the named rules above."""
+        if perm == "propose":
+            return self.may_propose()
+        if perm == "appoint":
+            return self.may_appoint()
+        return self.has(perm)
 
     def flags(self) -> dict[str, bool]:
         """For templates, which never decide permissions themselves."""
         flags = {name: self.has(name) for name in CLUSTER_PERMISSIONS}
-        flags["act_for_a_member"] = bool(self.acting_council_ids)
+        flags["act_for_a_member"] = self.acts_for_a_member()
         flags["propose"] = self.may_propose()
+        flags["appoint"] = self.may_appoint()
+        flags["fill_vacancy"] = self.may_fill_vacancy()
         return flags
 
 
@@ -90,27 +198,48 @@ def get_cluster_for_user(user, slug: str, perm: str | None = None) -> tuple[Clus
     permissions = ClusterPermissions(user, cluster)
     if not permissions.has("view_cluster"):
         raise Http404
-    if perm == "propose":
-        if not permissions.may_propose():
-            raise PermissionDenied
-    elif perm and not permissions.has(perm):
+    if perm and not permissions.allows(perm):
         raise PermissionDenied
     return cluster, permissions
 
 
 def visible_clusters(user) -> QuerySet[Cluster]:
-    """Every cluster the person may see: their councils', their positions', their areas'."""
+    """Every cluster the person may see: their councils', their current positions', their areas'."""
     councils = council_ids_with(user, "view_council")
     areas = area_ids_with(user, "view_area")
     return (
         Cluster.objects.filter(
             Q(memberships__council_id__in=councils, memberships__status=Membership.Status.MEMBER)
-            | Q(positions__user=user, positions__ended_on__isnull=True)
+            | Q(pk__in=Position.objects.current().filter(user=user).values("cluster_id"))
             | Q(area_id__in=areas)
         )
         .distinct()
         .select_related("area", "lead_council")
     )
+
+
+def lead_choices(user) -> QuerySet[Council]:
+    """The councils a person may start a cluster for: those they act for, and every council of the
+    areas whose register they keep."""
+    return (
+        Council.objects.filter(
+            Q(pk__in=council_ids_with(user, "act_for_council"))
+            | Q(area_id__in=area_ids_with(user, "manage_area"))
+        )
+        .select_related("area")
+        .order_by("name", "gss_code")
+    )
+
+
+def may_start_cluster(user) -> bool:
+    return lead_choices(user).exists()
+
+
+def deciders(cluster: Cluster) -> QuerySet:
+    """The people who may decide for the cluster under delegated authority today."""
+    kinds = [kind for kind, perms in POSITION_PERMISSIONS.items() if "decide_for_cluster" in perms]
+    current = Position.objects.current().filter(cluster=cluster, kind__in=kinds)
+    return get_user_model().objects.filter(cluster_positions__in=current, is_active=True).distinct()
 
 
 def positions_needing_two_factor(user):

@@ -18,12 +18,12 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.emails import send_templated_email
+from parishes.access import people_acting_for
 from parishes.models import Council
-from parishes.queries import people_acting_for
 
 from . import audit
-from .access import ClusterPermissions
-from .models import Cluster, ClusterUserObjectPermission, Decision, DecisionAttachment, Membership, Vote
+from .access import ClusterPermissions, deciders
+from .models import Cluster, Decision, DecisionAttachment, Membership, Vote
 from .uploads import UploadError, check_upload
 
 
@@ -117,18 +117,10 @@ def _people_of_members(cluster: Cluster) -> list:
     return [person for people in people_acting_for(member_council_ids(cluster)).values() for person in people]
 
 
-def _chairs(cluster: Cluster) -> list:
-    """Whoever may decide under delegated authority: the chair's position carries the permission."""
-    grants = ClusterUserObjectPermission.objects.filter(
-        content_object=cluster, permission__codename="decide_for_cluster", user__is_active=True
-    ).select_related("user")
-    return [grant.user for grant in grants]
-
-
 def _asked(decision: Decision) -> list:
     """The people a proposal asks to act: the chair, or the people of every member council."""
     if decision.method == Decision.Method.CHAIR:
-        return _chairs(decision.cluster)
+        return list(deciders(decision.cluster))
     return _people_of_members(decision.cluster)
 
 
@@ -163,11 +155,11 @@ def propose_decision(
     if method not in Decision.Method.values:
         raise DecisionError("Select how the decision will be made.")
     if proposing_council is None:
-        if not permissions.has("draft_for_cluster"):
+        if not permissions.may_propose_without_council():
             raise DecisionError("Only the cluster's officers propose without a member council.")
     elif proposing_council.pk not in permissions.member_council_ids:
         raise DecisionError(f"{proposing_council} is not a member of {cluster}, so it cannot propose.")
-    elif proposing_council.pk not in permissions.acting_council_ids:
+    elif not permissions.may_act_for(proposing_council):
         raise DecisionError(f"You do not act for {proposing_council}.")
     if corrects is not None and (corrects.cluster_id != cluster.pk or not corrects.is_decided):
         raise DecisionError("Only a decision of this cluster that has been decided can be corrected.")
@@ -271,7 +263,7 @@ def decide(*, acting_user, decision: Decision, approve: bool, reasons: str = "")
     refuse_unless_open(decision)
     if decision.method != Decision.Method.CHAIR:
         raise DecisionError("This decision is for the member councils to ratify, not for the chair.")
-    if not ClusterPermissions(acting_user, decision.cluster).has("decide_for_cluster"):
+    if not ClusterPermissions(acting_user, decision.cluster).may_decide():
         raise DecisionError("Only the chair decides under delegated authority.")
     reasons = reasons.strip()
     if not approve and not reasons:
@@ -303,7 +295,7 @@ def record_vote(
         raise DecisionError(
             f"{council} is not a member of {cluster}, so it cannot vote on the cluster's decisions."
         )
-    if council.pk not in permissions.acting_council_ids:
+    if not permissions.may_act_for(council):
         raise DecisionError(f"You do not act for {council}.")
     if choice not in Vote.Choice.values:
         raise DecisionError("Select the council's resolution.")
@@ -342,18 +334,12 @@ def record_vote(
     return vote
 
 
-def may_withdraw(decision: Decision, permissions: ClusterPermissions) -> bool:
-    return decision.status == Decision.Status.PROPOSED and (
-        decision.proposed_by_id == permissions.user.pk or permissions.has("decide_for_cluster")
-    )
-
-
 @transaction.atomic
 def withdraw_decision(*, acting_user, decision: Decision) -> Decision:
     """The proposer or the chair takes back a proposal that has not been decided."""
     decision = _lock(decision)
     refuse_unless_open(decision)
-    if not may_withdraw(decision, ClusterPermissions(acting_user, decision.cluster)):
+    if not ClusterPermissions(acting_user, decision.cluster).may_withdraw(decision):
         raise DecisionError("Only the person who proposed it or the chair can withdraw a proposal.")
     decision.status = Decision.Status.WITHDRAWN
     decision.withdrawn_at = timezone.now()
@@ -377,21 +363,6 @@ def withdraw_decision(*, acting_user, decision: Decision) -> Decision:
 
 
 # Reads
-
-
-def actions_for(decision: Decision, permissions: ClusterPermissions, voted_council_ids: set[int]) -> dict:
-    """What the person may do to the decision now, for the page to offer (the services check again)."""
-    open_ = decision.status == Decision.Status.PROPOSED
-    return {
-        "decide": open_
-        and decision.method == Decision.Method.CHAIR
-        and permissions.has("decide_for_cluster"),
-        "vote": open_
-        and decision.method == Decision.Method.RATIFICATION
-        and bool(permissions.acting_council_ids - voted_council_ids),
-        "withdraw": may_withdraw(decision, permissions),
-        "correct": decision.is_decided and permissions.may_propose(),
-    }
 
 
 def register(cluster: Cluster, *, search: str = "", status: str = "", year: int | None = None) -> QuerySet:

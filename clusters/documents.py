@@ -13,10 +13,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from parishes.access import council_ids_with
 from parishes.models import Council
 
 from . import audit
+from .access import ClusterPermissions
 from .models import Adoption, Cluster, DocumentVersion, GovernanceDocument, Membership
 from .uploads import UploadError, check_upload
 
@@ -149,7 +149,7 @@ def record_adoption(
     _check_open(cluster)
     if not cluster.memberships.filter(council=council, status=Membership.Status.MEMBER).exists():
         raise DocumentError(f"{council} is not a member of the cluster", "council")
-    if council.pk not in council_ids_with(acting_user, "act_for_council"):
+    if not ClusterPermissions(acting_user, cluster).may_act_for(council):
         raise DocumentError(f"You cannot record resolutions for {council}", "council")
     current = document.versions.aggregate(n=Max("number"))["n"]
     if version.number != current:

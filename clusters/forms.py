@@ -3,15 +3,19 @@
 from django import forms
 from django.utils import timezone
 
+from config.dates import check_year
 from parishes.models import Council, CouncilRole
 
+from .leadership import VACANCY_KINDS, LeadershipError, check_term
 from .models import Cluster, Membership, Position
 
 
 def date_field(label, **kwargs):
     # ISO dates: a browser's date input shows nothing for the en-GB format Django would use.
     widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    return forms.DateField(label=label, widget=widget, **kwargs)
+    # Only the years a council can mean: far-past and far-future dates break pages that show them.
+    validators = [check_year, *kwargs.pop("validators", [])]
+    return forms.DateField(label=label, widget=widget, validators=validators, **kwargs)
 
 
 class ResolutionFields(forms.Form):
@@ -122,6 +126,9 @@ class LeaveForm(ResolutionFields):
 
 
 class AppointForm(forms.Form):
+    """An officer's appointment; `filling_vacancy` when a member council's clerk or the area's
+    administrator appoints the chair or co-ordinator of a cluster that has neither."""
+
     kind = forms.ChoiceField(
         label="Position", choices=Position.Kind.choices, error_messages={"required": "Select a position"}
     )
@@ -131,10 +138,22 @@ class AppointForm(forms.Form):
         error_messages={"required": "Select a person"},
     )
     starts_on = date_field("Term starts", error_messages={"required": "Enter the date the term starts"})
-    ends_on = date_field("Term ends", required=False, help_text="Leave empty for a term without an end date")
+    ends_on = date_field(
+        "Term ends", required=False, help_text="Leave empty for a term without an end date; at most 5 years"
+    )
+    chosen_at = forms.CharField(
+        label="The resolution or meeting that chose them",
+        max_length=120,
+        required=False,
+        help_text="For example: Kirkby Stephen minute 24/118, or the cluster meeting of 3 March",
+        error_messages={"required": "Enter the resolution or meeting that chose them"},
+    )
 
-    def __init__(self, *args, cluster: Cluster, **kwargs):
+    def __init__(self, *args, cluster: Cluster, filling_vacancy: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        if filling_vacancy:
+            self.fields["kind"].choices = [(k, Position.Kind(k).label) for k in VACANCY_KINDS]
+            self.fields["chosen_at"].required = True
         members = cluster.memberships.filter(status=Membership.Status.MEMBER).values("council_id")
         roles = (
             CouncilRole.objects.filter(council_id__in=members, ended_on__isnull=True)
@@ -148,11 +167,12 @@ class AppointForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        starts_on, ends_on = cleaned.get("starts_on"), cleaned.get("ends_on")
-        if starts_on and ends_on and ends_on < starts_on:
-            self.add_error("ends_on", "The term must end after it starts")
-        if starts_on and starts_on > timezone.localdate():
-            self.add_error("starts_on", "The term must start today or in the past")
+        starts_on = cleaned.get("starts_on")
+        if starts_on and "ends_on" not in self.errors:
+            try:
+                check_term(starts_on, cleaned.get("ends_on"))
+            except LeadershipError as error:
+                self.add_error(error.field, str(error))
         if cleaned.get("holder"):
             cleaned["user"], cleaned["council"] = self.holders[cleaned["holder"]]
         return cleaned

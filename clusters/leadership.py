@@ -7,27 +7,39 @@ permissions on the cluster from the positions they hold (the same pattern as cou
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.emails import send_templated_email
+from config.dates import check_year
+from parishes.access import people_acting_for
 from parishes.models import Council, CouncilRole
 from parishes.services import sync_object_permissions
 
 from . import audit
+from .access import ClusterPermissions
 from .models import Cluster, ClusterUserObjectPermission, Membership, Position, RotaEntry
 from .roles import POSITION_PERMISSIONS
 
+# The longest term a cluster's rules allow an officer, and a rotating chair's turn.
+MAX_TERM_MONTHS = 60
+# The positions a member council's clerk or the area may fill when the cluster has no leader.
+VACANCY_KINDS = (Position.Kind.CHAIR, Position.Kind.COORDINATOR)
+
 
 class LeadershipError(Exception):
-    """A change the rules refuse; its message is shown to the person."""
+    """A change the rules refuse; its message is shown to the person, next to `field` if given."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
 def sync_cluster_permissions(user, cluster: Cluster, today: date | None = None) -> None:
-    today = today or timezone.localdate()
     wanted: set[str] = set()
-    for kind in cluster.positions.filter(user=user, ended_on__isnull=True, starts_on__lte=today).values_list(
-        "kind", flat=True
+    for kind in (
+        Position.objects.current(today).filter(cluster=cluster, user=user).values_list("kind", flat=True)
     ):
         wanted |= POSITION_PERMISSIONS[kind]
     sync_object_permissions(user, cluster, wanted, ClusterUserObjectPermission)
@@ -44,6 +56,27 @@ def add_months(day: date, months: int) -> date:
     raise ValueError(day)
 
 
+def check_term(starts_on: date, ends_on: date | None, today: date | None = None) -> None:
+    """The rules of a term, for the appointment form and the services alike."""
+    today = today or timezone.localdate()
+    for field, day in (("starts_on", starts_on), ("ends_on", ends_on)):
+        if day is not None:
+            try:
+                check_year(day)
+            except ValidationError as error:
+                raise LeadershipError(error.messages[0], field) from None
+    if starts_on > today:
+        raise LeadershipError("The term must start today or in the past", "starts_on")
+    if ends_on is None:
+        return
+    if ends_on < starts_on:
+        raise LeadershipError("The term must end after it starts", "ends_on")
+    if ends_on < today:
+        raise LeadershipError("The term has already ended: enter an end date from today on", "ends_on")
+    if ends_on >= add_months(starts_on, MAX_TERM_MONTHS):
+        raise LeadershipError(f"A term lasts at most {MAX_TERM_MONTHS // 12} years", "ends_on")
+
+
 @transaction.atomic
 def appoint(
     *,
@@ -54,15 +87,13 @@ def appoint(
     council: Council,
     starts_on: date,
     ends_on: date | None = None,
+    chosen_at: str = "",
     today: date | None = None,
 ) -> Position:
     """Give a position to a person of a member council; the current holder, if any, stands down.
     `today` is the daily job's day, so that a job run for a given day behaves as on that day."""
     today = today or timezone.localdate()
-    if ends_on is not None and ends_on < starts_on:
-        raise LeadershipError("The term must end after it starts.")
-    if starts_on > today:
-        raise LeadershipError("A term starts today or earlier; the rota plans the chair's future terms.")
+    check_term(starts_on, ends_on, today)
     if not cluster.memberships.filter(council=council, status=Membership.Status.MEMBER).exists():
         raise LeadershipError(f"{council} is not a member of the cluster.")
     if not CouncilRole.objects.filter(council=council, user=user, ended_on__isnull=True).exists():
@@ -78,6 +109,7 @@ def appoint(
         starts_on=starts_on,
         ends_on=ends_on,
         appointed_by=acting_user,
+        chosen_at=chosen_at,
     )
     sync_cluster_permissions(user, cluster, today)
     audit.record(
@@ -90,6 +122,7 @@ def appoint(
             "position": position.get_kind_display(),
             "from": starts_on.isoformat(),
             "to": ends_on.isoformat() if ends_on else "",
+            "chosen_at": chosen_at,
         },
     )
     send_templated_email(
@@ -101,21 +134,92 @@ def appoint(
 
 
 @transaction.atomic
-def end_position(*, acting_user, position: Position) -> None:
+def fill_vacancy(
+    *,
+    acting_user,
+    cluster: Cluster,
+    kind: str,
+    user,
+    council: Council,
+    starts_on: date,
+    ends_on: date | None,
+    chosen_at: str,
+) -> Position:
+    """A member council's clerk, or the area's administrator, appoints a chair or co-ordinator to a
+    cluster that has neither, recording the resolution or meeting that chose them."""
+    cluster = Cluster.objects.select_for_update().select_related("area").get(pk=cluster.pk)
+    permissions = ClusterPermissions(acting_user, cluster)
+    if permissions.has_leader:
+        raise LeadershipError("The cluster has a chair or co-ordinator now: ask them to appoint officers.")
+    if not permissions.may_fill_vacancy():
+        raise LeadershipError("Only the clerk of a member council or the area's administrator can do this.")
+    if kind not in VACANCY_KINDS:
+        raise LeadershipError("Appoint a chair or a co-ordinator", "kind")
+    if not chosen_at.strip():
+        raise LeadershipError("Enter the resolution or meeting that chose them", "chosen_at")
+    return appoint(
+        acting_user=acting_user,
+        cluster=cluster,
+        kind=kind,
+        user=user,
+        council=council,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        chosen_at=chosen_at.strip(),
+    )
+
+
+@transaction.atomic
+def end_position(
+    *, acting_user, position: Position, cause: str = "", ended_on: date | None = None
+) -> Position:
+    """End a position and the permissions it carried; `cause` says why, for the audit trail."""
     position = Position.objects.select_for_update().select_related("cluster", "user").get(pk=position.pk)
     if position.ended_on:
         raise LeadershipError("This position has already ended.")
-    position.ended_on = timezone.localdate()
+    position.ended_on = ended_on or timezone.localdate()
     position.save(update_fields=["ended_on"])
     sync_cluster_permissions(position.user, position.cluster)
+    summary = f"{position.user} stopped being {position.get_kind_display().lower()}"
     audit.record(
         actor=acting_user,
         cluster=position.cluster,
         action="position.ended",
-        summary=f"{position.user} stopped being {position.get_kind_display().lower()}",
+        summary=f"{summary}: {cause}" if cause else summary,
         before={"person": position.user.email, "position": position.get_kind_display()},
-        after={"ended_on": position.ended_on.isoformat()},
+        after={"ended_on": position.ended_on.isoformat(), **({"cause": cause} if cause else {})},
     )
+    return position
+
+
+def vacate(*, acting_user, position: Position, cause: str, ended_on: date | None = None) -> Position:
+    """End a position that nobody takes over, and tell the cluster's people the post is vacant."""
+    position = end_position(acting_user=acting_user, position=position, cause=cause, ended_on=ended_on)
+    cluster = position.cluster
+    members = cluster.memberships.filter(status=Membership.Status.MEMBER).values_list("council_id", flat=True)
+    people = {person for group in people_acting_for(members).values() for person in group}
+    people |= {p.user for p in Position.objects.current().filter(cluster=cluster).select_related("user")}
+    for person in sorted(people - {position.user}, key=lambda p: p.email):
+        send_templated_email(
+            template="cluster_position_vacant",
+            to=person.email,
+            context={"position": position, "cluster": cluster, "cause": cause, "user": person},
+        )
+    return position
+
+
+def end_positions_of_role(*, acting_user, role: CouncilRole) -> None:
+    """Registered with parishes' role-ended hooks: a position is held for a council, so it ends the
+    moment its holder no longer holds any role in that council."""
+    if CouncilRole.objects.filter(council=role.council, user=role.user, ended_on__isnull=True).exists():
+        return
+    held = Position.objects.filter(user=role.user, council=role.council, ended_on__isnull=True)
+    for position in held.select_related("cluster", "user"):
+        vacate(
+            acting_user=acting_user,
+            position=position,
+            cause=f"{role.user} no longer holds a role in {role.council}",
+        )
 
 
 @transaction.atomic
@@ -128,8 +232,8 @@ def set_rota(*, acting_user, cluster: Cluster, councils: list[Council], term_mon
     )
     if not councils or any(c.pk not in members for c in councils):
         raise LeadershipError("The rota lists member councils only, at least one.")
-    if not 1 <= term_months <= 60:
-        raise LeadershipError("A turn lasts between 1 and 60 months.")
+    if not 1 <= term_months <= MAX_TERM_MONTHS:
+        raise LeadershipError(f"A turn lasts between 1 and {MAX_TERM_MONTHS} months.")
     before = [entry.council.name for entry in cluster.rota.select_related("council")]
     cluster.rota.all().delete()
     RotaEntry.objects.bulk_create(
@@ -162,16 +266,21 @@ def rota_schedule(
     if not entries:
         return []
     councils = [entry.council for entry in entries]
-    if chair is not None and chair.council_id in {c.pk for c in councils}:
-        index = next(i for i, c in enumerate(councils) if c.pk == chair.council_id) + 1
-        start = (chair.ends_on or add_months(chair.starts_on, cluster.rota_term_months)) + timedelta(days=1)
-    else:
-        index, start = 0, timezone.localdate()
     schedule = []
-    for n in range(turns):
-        end = add_months(start, cluster.rota_term_months) - timedelta(days=1)
-        schedule.append(Turn(councils[(index + n) % len(councils)], start, end))
-        start = end + timedelta(days=1)
+    try:
+        if chair is not None and chair.council_id in {c.pk for c in councils}:
+            index = next(i for i, c in enumerate(councils) if c.pk == chair.council_id) + 1
+            last_day = chair.ends_on or add_months(chair.starts_on, cluster.rota_term_months)
+            start = last_day + timedelta(days=1)
+        else:
+            index, start = 0, timezone.localdate()
+        for n in range(turns):
+            end = add_months(start, cluster.rota_term_months) - timedelta(days=1)
+            schedule.append(Turn(councils[(index + n) % len(councils)], start, end))
+            start = end + timedelta(days=1)
+    except (OverflowError, ValueError):
+        # A term stored before terms were bounded may end at the calendar's edge: no turns follow it.
+        pass
     return schedule
 
 
@@ -215,23 +324,27 @@ def rotate_chair(cluster: Cluster, today: date) -> Position | None:
                 holder is not None
                 and cluster.memberships.filter(council=turn.council, status=Membership.Status.MEMBER).exists()
             ):
-                end_position(acting_user=None, position=chair)
-                start = max(turn.starts_on, chair.ends_on + timedelta(days=1))
+                end_position(acting_user=None, position=chair, cause="the chair passed on by the rota")
+                start = min(max(turn.starts_on, chair.ends_on + timedelta(days=1)), today)
+                ends_on = add_months(start, cluster.rota_term_months) - timedelta(days=1)
+                if ends_on < today:
+                    # The job fell a whole turn behind: the next council's turn starts today.
+                    start, ends_on = today, add_months(today, cluster.rota_term_months) - timedelta(days=1)
                 return appoint(
                     acting_user=None,
                     cluster=cluster,
                     kind=Position.Kind.CHAIR,
                     user=holder,
                     council=turn.council,
-                    starts_on=min(start, today),
-                    ends_on=add_months(min(start, today), cluster.rota_term_months) - timedelta(days=1),
+                    starts_on=start,
+                    ends_on=ends_on,
                     today=today,
                 )
         return None
 
 
 def rotate_due_chairs(today: date | None = None) -> int:
-    """The daily job: every rotating chair whose term has ended moves on. Returns how many moved."""
+    """Every rotating chair whose term has ended moves on. Returns how many moved."""
     today = today or timezone.localdate()
     due = Cluster.objects.filter(
         leadership_model=Cluster.LeadershipModel.ROTATING_CHAIR,
@@ -241,3 +354,31 @@ def rotate_due_chairs(today: date | None = None) -> int:
         positions__ends_on__lt=today,
     ).distinct()
     return sum(1 for cluster in due if rotate_chair(cluster, today) is not None)
+
+
+@dataclass
+class TermsEnded:
+    handed_on: int
+    vacated: int
+
+
+def end_terms(today: date | None = None) -> TermsEnded:
+    """The daily job: rotating chairs are handed on first; every other position whose term has
+    passed then ends (it has conferred nothing since the day after its end, see Position.current),
+    and the cluster's people are told the post is vacant. A rerun finds nothing left to do."""
+    today = today or timezone.localdate()
+    handed_on = rotate_due_chairs(today)
+    vacated = 0
+    expired = Position.objects.filter(ended_on__isnull=True, ends_on__lt=today).order_by("pk")
+    for position in expired.select_related("cluster", "user"):
+        try:
+            vacate(
+                acting_user=None,
+                position=position,
+                cause=f"the term ended on {position.ends_on:%-d %B %Y}",
+                ended_on=position.ends_on + timedelta(days=1),
+            )
+        except LeadershipError:
+            continue  # ended meanwhile by another run
+        vacated += 1
+    return TermsEnded(handed_on=handed_on, vacated=vacated)

@@ -7,12 +7,13 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.emails import send_templated_email
+from parishes.access import people_acting_for
 from parishes.models import Area, Council
-from parishes.queries import people_acting_for
 
 from . import audit
+from .access import LEADING_POSITIONS
 from .decisions import settle_open_ratifications
-from .leadership import end_position
+from .leadership import vacate
 from .models import Cluster, Membership, Position
 
 
@@ -138,9 +139,7 @@ def answer_invitation(
         after={"minute_ref": minute_ref, "resolved_on": resolved_on.isoformat()},
     )
     cluster = membership.cluster
-    leads = cluster.positions.filter(
-        ended_on__isnull=True, kind__in=[Position.Kind.CHAIR, Position.Kind.COORDINATOR]
-    )
+    leads = Position.objects.current().filter(cluster=cluster, kind__in=LEADING_POSITIONS)
     recipients = {p.user for p in leads.select_related("user")} or ({cluster.started_by} - {None})
     for person in recipients:
         send_templated_email(
@@ -186,7 +185,7 @@ def leave_cluster(*, acting_user, membership: Membership, minute_ref: str, resol
     membership.leave_resolution_on = resolved_on
     membership.save()
     for position in cluster.positions.filter(council=membership.council, ended_on__isnull=True):
-        end_position(acting_user=acting_user, position=position)
+        vacate(acting_user=acting_user, position=position, cause=f"{membership.council} left the cluster")
     settle_open_ratifications(cluster=cluster)
     audit.record(
         actor=acting_user,

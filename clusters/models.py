@@ -1,4 +1,5 @@
 import uuid
+from datetime import date
 
 from django.conf import settings
 from django.db import models
@@ -116,6 +117,16 @@ class Membership(models.Model):
         return f"{self.council} in {self.cluster} ({self.get_status_display()})"
 
 
+class PositionQuerySet(models.QuerySet):
+    def current(self, today: date | None = None) -> "PositionQuerySet":
+        """Positions that confer their office today: started, not ended, and within their term. A
+        term that ended yesterday confers nothing, whether or not the daily job has tidied it."""
+        today = today or timezone.localdate()
+        return self.filter(ended_on__isnull=True, starts_on__lte=today).filter(
+            Q(ends_on__isnull=True) | Q(ends_on__gte=today)
+        )
+
+
 class Position(models.Model):
     """A person of a member council holding a cluster office for a term."""
 
@@ -135,6 +146,11 @@ class Position(models.Model):
     # Set when the position is actually handed on or ended, which may differ from ends_on.
     ended_on = models.DateField(null=True, blank=True)
     appointed_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # The resolution or meeting that chose the holder: required when a member council's clerk or the
+    # area fills a vacant chair, since they act without the cluster's officers.
+    chosen_at = models.CharField("resolution or meeting that chose them", max_length=120, blank=True)
+
+    objects = PositionQuerySet.as_manager()
 
     class Meta:
         ordering = ["kind", "-starts_on"]

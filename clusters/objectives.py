@@ -9,7 +9,6 @@ from django.utils import timezone
 from parishes.models import Council
 
 from . import audit
-from .access import ClusterPermissions
 from .leadership import add_months
 from .models import Cluster, Membership, Objective, ObjectiveUpdate
 
@@ -19,13 +18,6 @@ REVIEW_MONTHS = range(1, 25)
 
 class ObjectiveError(Exception):
     """A change the rules refuse; its message is shown to the person."""
-
-
-def may_update_progress(permissions: ClusterPermissions, objective: Objective) -> bool:
-    """The cluster's officers, and the people who act for the council that owns the objective."""
-    return (
-        permissions.has("draft_for_cluster") or objective.owner_council_id in permissions.acting_council_ids
-    )
 
 
 def objectives_of(cluster: Cluster, *, status: str = "") -> QuerySet[Objective]:

@@ -1,10 +1,8 @@
 """Named reads of a cluster, its membership and its leadership; each owns its joins."""
 
 from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.utils import timezone
-
-from parishes.access import area_ids_with, council_ids_with
-from parishes.models import Council
 
 from .leadership import Turn, rota_schedule
 from .models import Cluster, Decision, GovernanceDocument, Membership, Objective, Position
@@ -27,14 +25,19 @@ def membership_history(cluster: Cluster) -> QuerySet[Membership]:
 
 
 def current_officers(cluster: Cluster) -> QuerySet[Position]:
-    return cluster.positions.filter(ended_on__isnull=True).select_related("user", "council").order_by("kind")
+    """The officers who hold office today: a term that has passed is not shown as current, even
+    before the daily job ends it."""
+    return (
+        Position.objects.current().filter(cluster=cluster).select_related("user", "council").order_by("kind")
+    )
 
 
 def past_officers(cluster: Cluster) -> QuerySet[Position]:
+    current = Position.objects.current().filter(cluster=cluster)
     return (
-        cluster.positions.filter(ended_on__isnull=False)
+        cluster.positions.exclude(pk__in=current.values("pk"))
         .select_related("user", "council")
-        .order_by("-ended_on")
+        .order_by(Coalesce("ended_on", "ends_on").desc(), "-pk")
     )
 
 
@@ -58,16 +61,3 @@ def attention(cluster: Cluster) -> dict:
             overdue_review=Count("pk", filter=Q(next_review_on__lt=today) & ~Q(status=Objective.Status.DONE)),
         ),
     }
-
-
-def lead_choices(user) -> QuerySet[Council]:
-    """The councils a person may start a cluster for: those they act for, and their areas' if they
-    keep an area's register."""
-    return (
-        Council.objects.filter(
-            Q(pk__in=council_ids_with(user, "act_for_council"))
-            | Q(area_id__in=area_ids_with(user, "manage_area"))
-        )
-        .select_related("area")
-        .order_by("name", "gss_code")
-    )

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from accounts.emails import render_email
 from accounts.tasks import send_email
-from parishes.queries import people_acting_for
+from parishes.access import people_acting_for
 
 from .decisions import pending_ratifications
 from .documents import documents_due_for_review

@@ -17,6 +17,7 @@ def send_reminders(day: str | None = None) -> dict:
 
 
 @shared_task
-def rotate_chairs(day: str | None = None) -> int:
-    """The daily hand-over of rotating chairs whose term has ended (in the beat schedule)."""
-    return leadership.rotate_due_chairs(date.fromisoformat(day) if day else None)
+def end_terms(day: str | None = None) -> dict:
+    """The daily hand-over of rotating chairs and ending of passed terms (in the beat schedule)."""
+    outcome = leadership.end_terms(date.fromisoformat(day) if day else None)
+    return dataclasses.asdict(outcome)

@@ -3,6 +3,8 @@
 Not visible → 404, the same as not existing; visible but not allowed → 403.
 """
 
+from collections import defaultdict
+
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from guardian.core import ObjectPermissionChecker
@@ -78,6 +80,23 @@ def area_ids_with(user, codename: str) -> set[int]:
             "content_object_id", flat=True
         )
     )
+
+
+def people_acting_for(council_ids) -> dict[int, list]:
+    """For each council, the people who may act for it (its clerks and anyone given that permission)."""
+    people: dict[int, list] = defaultdict(list)
+    grants = (
+        CouncilUserObjectPermission.objects.filter(
+            content_object_id__in=list(council_ids),
+            permission__codename="act_for_council",
+            user__is_active=True,
+        )
+        .select_related("user")
+        .order_by("user__name")
+    )
+    for grant in grants:
+        people[grant.content_object_id].append(grant.user)
+    return people
 
 
 def area_roles_needing_two_factor(user):

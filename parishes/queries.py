@@ -12,7 +12,6 @@ from .models import (
     Council,
     CouncilPermissionGrant,
     CouncilRole,
-    CouncilUserObjectPermission,
     Invitation,
 )
 
@@ -100,20 +99,3 @@ def area_people(area) -> QuerySet[AreaRole]:
 
 def council_history(council: Council) -> QuerySet[AuditEvent]:
     return council.audit_events.select_related("actor").order_by("-created_at", "-id")
-
-
-def people_acting_for(council_ids) -> dict[int, list]:
-    """For each council, the people who may act for it (its clerks and anyone given that permission)."""
-    people: dict[int, list] = defaultdict(list)
-    grants = (
-        CouncilUserObjectPermission.objects.filter(
-            content_object_id__in=list(council_ids),
-            permission__codename="act_for_council",
-            user__is_active=True,
-        )
-        .select_related("user")
-        .order_by("user__name")
-    )
-    for grant in grants:
-        people[grant.content_object_id].append(grant.user)
-    return people

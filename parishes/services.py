@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
-from . import audit
+from . import audit, hooks
 from .models import (
     Area,
     AreaRole,
@@ -107,6 +107,7 @@ def end_council_role(*, acting_user, role: CouncilRole, may_end_last_clerk: bool
     else:
         removed = []
     sync_council_permissions(role.user, council)
+    hooks.role_ended(acting_user=acting_user, role=role)
     audit.record(
         actor=acting_user,
         action="council_role.ended",

@@ -11,8 +11,10 @@ import datetime
 from types import SimpleNamespace
 
 import pytest
+from django.utils import timezone
 
 from clusters import leadership, membership
+from clusters.leadership import add_months
 from clusters.models import Position
 from parishes import services
 from parishes.models import AreaRole, Council, CouncilRole
@@ -57,8 +59,9 @@ def _officer(cluster, kind, council, email):
         kind=kind,
         user=user,
         council=council,
-        starts_on=datetime.date(2026, 5, 1),
-        ends_on=datetime.date(2027, 4, 30),
+        # A year's term half run, whatever day the suite runs on.
+        starts_on=add_months(timezone.localdate(), -6),
+        ends_on=add_months(timezone.localdate(), 6) - datetime.timedelta(days=1),
     )
     return user
 

@@ -126,7 +126,7 @@ def _propose(request, cluster, permissions, corrects: Decision | None = None):
         initial=initial,
         cluster=cluster,
         councils=list(permissions.acting_councils()),
-        as_officer=permissions.has("draft_for_cluster"),
+        as_officer=permissions.may_propose_without_council(),
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -180,7 +180,7 @@ def _detail(request, cluster, permissions, number: int, form=None):
     votes = list(decision.votes.select_related("council", "recorded_by").order_by("council__name"))
     voted = {vote.council_id for vote in votes}
     members = permissions.member_council_ids
-    actions = services.actions_for(decision, permissions, voted)
+    actions = permissions.decision_actions(decision, voted)
     if actions["decide"]:
         form = form if isinstance(form, DecideForm) else DecideForm()
     elif actions["vote"]:
@@ -256,7 +256,7 @@ def decide(request, slug, number):
 def vote(request, slug, number):
     cluster, permissions = get_cluster_for_user(request.user, slug)
     decision = _get_decision(cluster, number)
-    if not permissions.acting_council_ids:
+    if not permissions.acts_for_a_member():
         raise PermissionDenied
     if request.method != "POST":
         return redirect(_decision_url(decision))
@@ -287,7 +287,7 @@ def withdraw(request, slug, number):
     if decision.status != Decision.Status.PROPOSED:
         messages.error(request, f"Decision {decision.number} is no longer open: it cannot be withdrawn.")
         return redirect(_decision_url(decision))
-    if not services.may_withdraw(decision, permissions):
+    if not permissions.may_withdraw(decision):
         raise PermissionDenied
     if request.method != "POST":
         return render(request, "clusters/decisions/withdraw.html", {"cluster": cluster, "decision": decision})

@@ -294,9 +294,9 @@ def version_file(request, slug, document_id, version_id):
 def version_adopt(request, slug, document_id, version_id):
     cluster, permissions = get_cluster_for_user(request.user, slug)
     version = _version(cluster, document_id, version_id)
-    acting = list(permissions.acting_councils())
-    if not acting:
+    if not permissions.acts_for_a_member():
         raise PermissionDenied
+    acting = list(permissions.acting_councils())
     adopted = list(version.adoptions.filter(council__in=acting).select_related("council"))
     remaining = [council for council in acting if council.pk not in {a.council_id for a in adopted}]
     current = documents.is_current(version)

@@ -21,6 +21,7 @@ def officers(request, slug):
             "cluster": cluster,
             "may": permissions.flags(),
             "officers": current,
+            "has_leader": permissions.has_leader,
             "past": queries.past_officers(cluster)[:50],
             "turns": queries.coming_turns(cluster, current),
         },
@@ -28,12 +29,16 @@ def officers(request, slug):
 
 
 def appoint(request, slug):
-    cluster, _ = get_cluster_for_user(request.user, slug, perm="change_cluster")
-    form = AppointForm(*form_data(request), cluster=cluster)
+    """The cluster's chair or co-ordinator appoints officers; when it has neither, a member council's
+    clerk or the area's administrator fills the vacancy (access.ClusterPermissions.may_appoint)."""
+    cluster, permissions = get_cluster_for_user(request.user, slug, perm="appoint")
+    filling_vacancy = not permissions.has("change_cluster")
+    form = AppointForm(*form_data(request), cluster=cluster, filling_vacancy=filling_vacancy)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        service = leadership_service.fill_vacancy if filling_vacancy else leadership_service.appoint
         try:
-            position = leadership_service.appoint(
+            position = service(
                 acting_user=request.user,
                 cluster=cluster,
                 kind=data["kind"],
@@ -41,13 +46,19 @@ def appoint(request, slug):
                 council=data["council"],
                 starts_on=data["starts_on"],
                 ends_on=data["ends_on"],
+                chosen_at=data["chosen_at"],
             )
         except LeadershipError as error:
-            form.add_error(None, str(error))
+            form.add_error(error.field, str(error))
         else:
             messages.success(request, f"{position.user} is now {position.get_kind_display().lower()}.")
             return redirect("clusters:officers", cluster.slug)
-    return render(request, "clusters/appoint.html", {"cluster": cluster, "form": form})
+    back = reverse("clusters:officers", args=[cluster.slug])
+    return render(
+        request,
+        "clusters/appoint.html",
+        {"cluster": cluster, "form": form, "filling_vacancy": filling_vacancy, "back": back},
+    )
 
 
 def end(request, slug, position_id):

@@ -16,15 +16,16 @@ from ..models import Membership
 
 def members(request, slug):
     cluster, permissions = get_cluster_for_user(request.user, slug)
+    members = list(queries.current_members(cluster))
     return render(
         request,
         "clusters/members.html",
         {
             "cluster": cluster,
             "may": permissions.flags(),
-            "members": queries.current_members(cluster),
+            "members": members,
             "history": queries.membership_history(cluster),
-            "acting_council_ids": permissions.acting_council_ids,
+            "may_leave": {m.pk for m in members if permissions.may_leave(m)},
         },
     )
 
@@ -64,7 +65,7 @@ def leave(request, slug, membership_id):
         cluster.memberships.select_related("council").filter(status=Membership.Status.MEMBER),
         pk=membership_id,
     )
-    if membership.council_id not in permissions.acting_council_ids:
+    if not permissions.may_leave(membership):
         raise PermissionDenied
     form = LeaveForm(*form_data(request))
     if request.method == "POST" and form.is_valid():

@@ -19,14 +19,18 @@ from ..objectives import ObjectiveError
 
 OBJECTIVES_PER_PAGE = 25
 UPDATES_PER_PAGE = 20
+# Longer than any description or progress note; keeps one request from storing megabytes.
+TEXT_MAX_LENGTH = 5_000
 
 
 class ObjectiveForm(forms.Form):
     title = forms.CharField(max_length=200, error_messages={"required": "Enter a title"})
     description = forms.CharField(
         required=False,
+        max_length=TEXT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text="Which priority it serves, and how",
+        error_messages={"max_length": f"The description must be {TEXT_MAX_LENGTH:,} characters or fewer"},
     )
     owner_council = forms.ModelChoiceField(
         queryset=Council.objects.none(),
@@ -110,8 +114,12 @@ class ProgressForm(forms.Form):
     )
     note = forms.CharField(
         label="What has happened since the last update",
+        max_length=TEXT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 5}),
-        error_messages={"required": "Say what has happened since the last update"},
+        error_messages={
+            "required": "Say what has happened since the last update",
+            "max_length": f"The update must be {TEXT_MAX_LENGTH:,} characters or fewer",
+        },
     )
 
 
@@ -152,7 +160,7 @@ def objective_detail(request, slug, objective_id):
             "objective": objective,
             "page_obj": page,
             "may": permissions.flags(),
-            "may_update": objectives.may_update_progress(permissions, objective),
+            "may_update": permissions.may_update_progress(objective),
         },
     )
 
@@ -209,7 +217,7 @@ def objective_edit(request, slug, objective_id):
 def objective_update(request, slug, objective_id):
     cluster, permissions = get_cluster_for_user(request.user, slug)
     objective = get_object_or_404(cluster.objectives.select_related("owner_council"), pk=objective_id)
-    if not objectives.may_update_progress(permissions, objective):
+    if not permissions.may_update_progress(objective):
         raise PermissionDenied
     form = ProgressForm(
         *form_data(request), initial={"status": objective.status, "progress": objective.progress}

@@ -5,9 +5,9 @@ from django.shortcuts import redirect, render
 
 from parishes.forms import form_data
 
+from .. import access, queries
 from .. import membership as membership_service
-from .. import queries
-from ..access import get_cluster_for_user, visible_clusters
+from ..access import get_cluster_for_user, may_start_cluster, visible_clusters
 from ..forms import ClusterForm
 from ..membership import MembershipError
 from ..models import Cluster
@@ -19,14 +19,14 @@ EVENTS_PER_PAGE = 50
 def cluster_list(request):
     clusters = visible_clusters(request.user).order_by("area__name", "name")
     page = Paginator(clusters, CLUSTERS_PER_PAGE).get_page(request.GET.get("page"))
-    may_start = queries.lead_choices(request.user).exists()
+    may_start = may_start_cluster(request.user)
     return render(request, "clusters/cluster_list.html", {"page_obj": page, "may_start": may_start})
 
 
 def cluster_start(request):
-    lead_choices = queries.lead_choices(request.user)
-    if not lead_choices.exists():
+    if not may_start_cluster(request.user):
         raise PermissionDenied
+    lead_choices = access.lead_choices(request.user)
     form = ClusterForm(*form_data(request), lead_choices=lead_choices)
     if request.method == "POST" and form.is_valid():
         fields = dict(form.cleaned_data)
@@ -54,6 +54,7 @@ def overview(request, slug):
             "may": permissions.flags(),
             "members": queries.current_members(cluster),
             "officers": officers,
+            "has_leader": permissions.has_leader,
             "turns": queries.coming_turns(cluster, officers)[:3],
             "attention": queries.attention(cluster),
         },

@@ -198,8 +198,9 @@ CELERY_RESULT_EXPIRES = 3600
 CELERY_BEAT_SCHEDULE: dict = {
     # The daily scan of what is due or overdue, before people start their day (CELERY_TIMEZONE).
     "cluster-reminders": {"task": "clusters.tasks.send_reminders", "schedule": crontab(hour=6, minute=30)},
-    # Rotating chairs hand over first, so that the day's reminders go to the new chair.
-    "cluster-chair-rota": {"task": "clusters.tasks.rotate_chairs", "schedule": crontab(hour=6, minute=0)},
+    # Rotating chairs hand over and passed terms end first, so that the day's reminders go to the
+    # new chair (a passed term confers nothing from the day after it anyway: Position.current).
+    "cluster-terms": {"task": "clusters.tasks.end_terms", "schedule": crontab(hour=6, minute=0)},
 }
 CELERY_TIMEZONE = TIME_ZONE
 

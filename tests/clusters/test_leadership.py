@@ -86,8 +86,10 @@ def test_rota_schedule_and_the_daily_rotation(cast, django_capture_on_commit_cal
     new_chair = cast.cluster.positions.get(kind="chair", ended_on__isnull=True)
     assert (new_chair.council, new_chair.user) == (cast.council_a, cast.clerk_a)
     assert new_chair.ends_on == add_months(new_chair.starts_on, 12) - datetime.timedelta(days=1)
-    assert ClusterPermissions(cast.clerk_a, cast.cluster).has("decide_for_cluster")
-    assert not ClusterPermissions(cast.chair, cast.cluster).has("decide_for_cluster")
+    # The new term starts on the day after the old one: that is the day it confers the chair.
+    assert ClusterPermissions(cast.clerk_a, cast.cluster, today=day_after).has("decide_for_cluster")
+    assert not ClusterPermissions(cast.clerk_a, cast.cluster, today=chair.ends_on).has("decide_for_cluster")
+    assert not ClusterPermissions(cast.chair, cast.cluster, today=day_after).has("decide_for_cluster")
     assert any(m.to == [cast.clerk_a.email] and "chair of Eden Valley" in m.subject for m in mail.outbox)
 
 
@@ -169,7 +171,7 @@ def test_ending_a_position_asks_first(cast, client_for):
 
 
 def test_the_daily_task_hands_the_chair_over(cast, django_capture_on_commit_callbacks):
-    from clusters.tasks import rotate_chairs
+    from clusters.tasks import end_terms
 
     leadership.set_rota(
         acting_user=cast.chair,
@@ -178,6 +180,8 @@ def test_the_daily_task_hands_the_chair_over(cast, django_capture_on_commit_call
         term_months=12,
     )
     day_after = cast.cluster.positions.get(kind="chair").ends_on + datetime.timedelta(days=1)
-    assert rotate_chairs.delay(day_after.isoformat()).get() == 1
-    assert rotate_chairs.delay(day_after.isoformat()).get() == 0
+    # The secretary's term ends the same day as the chair's: nobody takes it over, so it is vacated.
+    assert end_terms.delay(day_after.isoformat()).get() == {"handed_on": 1, "vacated": 1}
+    assert end_terms.delay(day_after.isoformat()).get() == {"handed_on": 0, "vacated": 0}
+    assert cast.cluster.positions.get(kind="secretary").ended_on == day_after
     assert cast.cluster.positions.get(kind="chair", ended_on__isnull=True).user == cast.clerk_a
