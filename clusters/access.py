@@ -20,7 +20,7 @@ from django.http import Http404
 from django.utils import timezone
 from guardian.core import ObjectPermissionChecker
 
-from parishes.access import area_ids_with, council_ids_with
+from parishes.access import area_ids_with, council_ids_with, councils_acted_for
 from parishes.models import Council
 
 from .models import Cluster, Decision, Membership, Objective, Position
@@ -61,7 +61,7 @@ class ClusterPermissions:
     @cached_property
     def acting_council_ids(self) -> set[int]:
         """Member councils the person may act for (record resolutions, propose)."""
-        return council_ids_with(self.user, "act_for_council") & self.member_council_ids
+        return councils_acted_for(self.user) & self.member_council_ids
 
     def acting_councils(self) -> QuerySet[Council]:
         return Council.objects.filter(pk__in=self.acting_council_ids).order_by("name")
@@ -116,8 +116,11 @@ class ClusterPermissions:
             and (self.acts_for_a_member() or self.is_area_administrator)
         )
 
+    def may_appoint_any_officer(self) -> bool:
+        return self.has("change_cluster")
+
     def may_appoint(self) -> bool:
-        return self.has("change_cluster") or self.may_fill_vacancy()
+        return self.may_appoint_any_officer() or self.may_fill_vacancy()
 
     # Acting for member councils
 
@@ -223,8 +226,7 @@ def lead_choices(user) -> QuerySet[Council]:
     areas whose register they keep."""
     return (
         Council.objects.filter(
-            Q(pk__in=council_ids_with(user, "act_for_council"))
-            | Q(area_id__in=area_ids_with(user, "manage_area"))
+            Q(pk__in=councils_acted_for(user)) | Q(area_id__in=area_ids_with(user, "manage_area"))
         )
         .select_related("area")
         .order_by("name", "gss_code")
@@ -233,6 +235,11 @@ def lead_choices(user) -> QuerySet[Council]:
 
 def may_start_cluster(user) -> bool:
     return lead_choices(user).exists()
+
+
+def clusters_where_officer(user) -> set[int]:
+    """The clusters where the person holds a position today."""
+    return set(Position.objects.current().filter(user=user).values_list("cluster_id", flat=True))
 
 
 def deciders(cluster: Cluster) -> QuerySet:

@@ -12,9 +12,12 @@ from parishes.demo import AREA_SLUGS, load_demo
 from parishes.models import Area, Council
 
 from . import decisions, documents, leadership, membership, objectives, reports
-from .models import Cluster, Decision, GovernanceDocument, Objective
+from .models import Cluster, Decision, GovernanceDocument, Objective, Position
 
 FORMALITY = {"Upper Eden": "mou", "Witney & District Services": "constitution", "Chipping Norton Area": "cic"}
+# The cluster whose chair's term has run out: it shows a cluster without a chair, which any member
+# council's clerk may fill.
+VACANT_CHAIR = "Howgate"
 
 
 def _person(email):
@@ -82,6 +85,22 @@ def _seed_cluster(area: Area, data: dict) -> None:
     _seed_decisions(cluster, chair, secretary, lead, others)
     _seed_objectives(cluster, chair, secretary, lead, others)
     reports.request_report(acting_user=chair, cluster=cluster, year=reports.financial_year_of(today))
+    if data["name"] == VACANT_CHAIR:
+        _end_the_chairs_term(cluster)
+
+
+def _end_the_chairs_term(cluster) -> None:
+    """The chair's term ended ten days ago and the daily job has ended the position since."""
+    position = cluster.positions.get(kind="chair", ended_on__isnull=True)
+    last_day = timezone.localdate() - datetime.timedelta(days=10)
+    # Stands in for the passing of time: appointments refuse a term that has already ended.
+    Position.objects.filter(pk=position.pk).update(ends_on=last_day)
+    leadership.vacate(
+        acting_user=None,
+        position=position,
+        cause=f"the term ended on {last_day:%-d %B %Y}",
+        ended_on=last_day + datetime.timedelta(days=1),
+    )
 
 
 def _seed_documents(cluster, chair, secretary, lead, others) -> None:

@@ -7,11 +7,12 @@ from django.db.models import Count, Exists, F, OuterRef, QuerySet, Window
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from parishes.access import council_ids_with
+from parishes.access import councils_acted_for
 from parishes.panels import council_panel, home_panel
 
+from .access import clusters_where_officer
 from .documents import documents_due_for_review
-from .models import Cluster, Decision, Membership, Position, Vote
+from .models import Cluster, Decision, Membership, Vote
 from .objectives import objectives_due_for_review
 
 # Each list shows the most pressing few, and says how many there are in all.
@@ -88,12 +89,8 @@ def needs_your_attention(request) -> str:
     documents of those clusters, and ratifications their councils owe; six queries at most."""
     user = request.user
     today = timezone.localdate()
-    acting = council_ids_with(user, "act_for_council")
-    officer_of = set(
-        Position.objects.filter(user=user, ended_on__isnull=True, starts_on__lte=today).values_list(
-            "cluster_id", flat=True
-        )
-    )
+    acting = councils_acted_for(user)
+    officer_of = clusters_where_officer(user)
     if not acting and not officer_of:
         return ""
     due = objectives_due_for_review(today)

@@ -73,6 +73,11 @@ def council_ids_with(user, codename: str) -> set[int]:
     )
 
 
+def councils_acted_for(user) -> set[int]:
+    """The councils whose resolutions the person records (clerks, and anyone given the permission)."""
+    return council_ids_with(user, "act_for_council")
+
+
 def area_ids_with(user, codename: str) -> set[int]:
     """The areas on which the person holds an area permission (from an area role)."""
     return set(

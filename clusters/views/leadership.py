@@ -32,7 +32,7 @@ def appoint(request, slug):
     """The cluster's chair or co-ordinator appoints officers; when it has neither, a member council's
     clerk or the area's administrator fills the vacancy (access.ClusterPermissions.may_appoint)."""
     cluster, permissions = get_cluster_for_user(request.user, slug, perm="appoint")
-    filling_vacancy = not permissions.has("change_cluster")
+    filling_vacancy = not permissions.may_appoint_any_officer()
     form = AppointForm(*form_data(request), cluster=cluster, filling_vacancy=filling_vacancy)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
