@@ -1,9 +1,10 @@
 """Sends a person who must use two-factor authentication to set it up before any other page."""
 
 from django.conf import settings
+from django.contrib import messages
 from django.shortcuts import redirect
 
-from .two_factor import two_factor_state_for_request
+from .two_factor import TOLD_TAG, two_factor_state_for_request
 
 # What a person may still reach before setting up two-factor: setting it up (and the recovery codes it
 # creates), confirming who they are again, verifying their email (allauth refuses two-factor until
@@ -45,6 +46,24 @@ class TwoFactorRequiredMiddleware:
         match = request.resolver_match
         if (match and match.view_name in ALLOWED_URL_NAMES) or request.path.startswith(settings.STATIC_URL):
             return None
-        if two_factor_state_for_request(request).must_set_up:
+        state = two_factor_state_for_request(request)
+        if state.must_set_up:
+            # Said on the page they land on, which may be allauth's password check before the set-up;
+            # once, however many pages sent them there before one was shown.
+            if not _already_told(request):
+                messages.warning(
+                    request,
+                    f"Your account must use two-factor authentication because {state.reason}. "
+                    "Set it up to continue.",
+                    extra_tags=TOLD_TAG,
+                )
             return redirect("mfa_activate_totp")
         return None
+
+
+def _already_told(request) -> bool:
+    storage = messages.get_messages(request)
+    told = any(TOLD_TAG in message.tags for message in storage)
+    # Looking is not showing: keep the messages for the page that shows them (Django's documented way).
+    storage.used = False
+    return told

@@ -17,6 +17,8 @@ from django.db.models import Exists, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 STAFF_REASON = "you are a site administrator"
+# The tag of the message that says why a person was sent to set up two-factor.
+TOLD_TAG = "two-factor-required"
 
 
 @dataclass(frozen=True)
