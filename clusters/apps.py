@@ -7,14 +7,15 @@ class ClustersConfig(AppConfig):
 
     def ready(self):
         from parishes.demo import demo_steps
-        from parishes.hooks import role_ended_hooks
+        from parishes.hooks import role_ended_hooks, role_ending_consequences
 
         from . import panels  # noqa: F401  (registers the clusters' panels on parishes' pages)
         from .demo import seed_clusters
-        from .leadership import end_positions_of_role
+        from .leadership import end_positions_of_role, positions_ending_with
 
         demo_steps.append(seed_clusters)
         role_ended_hooks.append(end_positions_of_role)
+        role_ending_consequences.append(positions_ending_with)
 
         from accounts.two_factor import require_two_factor_for
 

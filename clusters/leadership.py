@@ -208,13 +208,24 @@ def vacate(*, acting_user, position: Position, cause: str, ended_on: date | None
     return position
 
 
-def end_positions_of_role(*, acting_user, role: CouncilRole) -> None:
-    """Registered with parishes' role-ended hooks: a position is held for a council, so it ends the
-    moment its holder no longer holds any role in that council."""
-    if CouncilRole.objects.filter(council=role.council, user=role.user, ended_on__isnull=True).exists():
-        return
+def _positions_held_only_through(role: CouncilRole):
+    """The positions that end with the role: a position is held for a council, so it ends when its
+    holder no longer holds any role in that council (another role there keeps it)."""
+    others = CouncilRole.objects.filter(council=role.council, user=role.user, ended_on__isnull=True)
+    if others.exclude(pk=role.pk).exists():
+        return Position.objects.none()
     held = Position.objects.filter(user=role.user, council=role.council, ended_on__isnull=True)
-    for position in held.select_related("cluster", "user"):
+    return held.select_related("cluster", "user").order_by("cluster__name", "kind")
+
+
+def positions_ending_with(role: CouncilRole) -> list[str]:
+    """Registered with parishes' role-ending consequences, for the page that confirms the ending."""
+    return [f"{p.get_kind_display().lower()} of {p.cluster}" for p in _positions_held_only_through(role)]
+
+
+def end_positions_of_role(*, acting_user, role: CouncilRole) -> None:
+    """Registered with parishes' role-ended hooks (called once the role has ended)."""
+    for position in _positions_held_only_through(role):
         vacate(
             acting_user=acting_user,
             position=position,

@@ -20,6 +20,7 @@ from .forms import (
     council_invite_form,
     form_data,
 )
+from .hooks import consequences_of_ending
 from .invitations import InvitationError
 from .models import Council, CouncilRole, RegisterImport
 from .panels import render_council_panels, render_home_panels
@@ -120,7 +121,8 @@ def council_role_end(request, council_id, role_id):
     role = get_object_or_404(council.roles.filter(ended_on__isnull=True).select_related("user"), pk=role_id)
     back = reverse("parishes:council_people", args=[council.pk])
     if request.method != "POST":
-        return render(request, "parishes/role_end.html", {"place": council, "role": role, "back": back})
+        context = {"place": council, "role": role, "back": back, "also_ends": consequences_of_ending(role)}
+        return render(request, "parishes/role_end.html", context)
     try:
         services.end_council_role(
             acting_user=request.user,
