@@ -82,11 +82,11 @@ class ClusterForm(forms.ModelForm):
         cleaned = super().clean()
         name = (cleaned.get("name") or "").strip()
         lead = cleaned.get("lead_council")
-        area_id = self.instance.area_id if self.instance.pk else getattr(lead, "area_id", None)
-        if name and area_id:
-            taken = Cluster.objects.filter(area_id=area_id, name__iexact=name).exclude(pk=self.instance.pk)
+        area = self.instance.area if self.instance.pk else getattr(lead, "area", None)
+        if name and area:
+            taken = Cluster.objects.filter(area=area, name__iexact=name).exclude(pk=self.instance.pk)
             if taken.exists():
-                self.add_error("name", "The area already has a cluster with this name: choose another name")
+                self.add_error("name", f"{area} already has a cluster called {name}: choose another name")
         return cleaned
 
 

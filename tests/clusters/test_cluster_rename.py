@@ -110,7 +110,7 @@ def test_the_form_says_the_name_is_taken_next_to_the_name(cast, client_for, name
     )
     assert response.status_code == 200
     assert response.context["form"].errors["name"] == [
-        "The area already has a cluster with this name: choose another name"
+        f"North already has a cluster called {name}: choose another name"
     ]
     assert "There is a problem" in response.content.decode()
     assert names(cast.north) == ["Eden Valley", "Fellside"]
