@@ -119,7 +119,8 @@ def test_too_many_files_answer_400(cast, client_for, settings):
 
 def test_the_limits_are_set_for_every_request(settings):
     assert settings.FILE_UPLOAD_HANDLERS[0] == "config.uploads.UploadLimitHandler"
-    assert max(
-        settings.CLUSTER_UPLOAD_MAX_BYTES, settings.REGISTER_IMPORT_MAX_BYTES
-    ) <= settings.UPLOAD_MAX_BYTES
+    assert (
+        max(settings.CLUSTER_UPLOAD_MAX_BYTES, settings.REGISTER_IMPORT_MAX_BYTES)
+        <= settings.UPLOAD_MAX_BYTES
+    )
     assert settings.DATA_UPLOAD_MAX_MEMORY_SIZE and settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
