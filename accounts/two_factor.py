@@ -16,6 +16,8 @@ from django.contrib.auth import get_user_model
 from django.db.models import Exists, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from .access import is_site_administrator
+
 STAFF_REASON = "you are a site administrator"
 # The tag of the message that says why a person was sent to set up two-factor.
 TOLD_TAG = "two-factor-required"
@@ -60,7 +62,7 @@ def two_factor_state(user) -> TwoFactorState:
     annotations = {"has_authenticator": Exists(_authenticators(user))}
     annotations.update({f"rule_{i}": Exists(rule.current_roles(user)) for i, rule in enumerate(rules)})
     row = get_user_model().objects.filter(pk=user.pk).order_by().values(**annotations).first() or {}
-    reason = STAFF_REASON if (user.is_staff or user.is_superuser) else None
+    reason = STAFF_REASON if is_site_administrator(user) else None
     if reason is None:
         reason = next((rule.reason for i, rule in enumerate(rules) if row.get(f"rule_{i}")), None)
     return TwoFactorState(has_authenticator=bool(row.get("has_authenticator")), reason=reason)
