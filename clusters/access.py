@@ -249,19 +249,10 @@ def deciders(cluster: Cluster) -> QuerySet:
     return get_user_model().objects.filter(cluster_positions__in=current, is_active=True).distinct()
 
 
-def positions_needing_two_factor(user):
+def positions_needing_two_factor(user) -> QuerySet[Position]:
     """A chair or vice-chair decides for a cluster, so must use two-factor where MFA_REQUIRED is on
     (registered with accounts.two_factor): the person's chair and vice-chair positions that confer
-    office today (started, not ended, within their term)."""
-    from django.utils import timezone
-
-    from .models import Position
-
-    today = timezone.localdate()
-    return Position.objects.filter(
-        Q(ends_on__isnull=True) | Q(ends_on__gte=today),
-        user=user,
-        kind__in=[Position.Kind.CHAIR, Position.Kind.VICE_CHAIR],
-        ended_on__isnull=True,
-        starts_on__lte=today,
+    office today."""
+    return Position.objects.current().filter(
+        user=user, kind__in=[Position.Kind.CHAIR, Position.Kind.VICE_CHAIR]
     )
