@@ -9,7 +9,7 @@ from .. import access, queries
 from .. import membership as membership_service
 from ..access import get_cluster_for_user, may_start_cluster, visible_clusters
 from ..forms import ClusterForm
-from ..membership import MembershipError
+from ..membership import ClusterNameTaken, MembershipError
 from ..models import Cluster
 
 CLUSTERS_PER_PAGE = 25
@@ -75,7 +75,7 @@ def cluster_edit(request, slug):
                 acting_user=request.user, cluster=cluster, changes=form.cleaned_data
             )
         except MembershipError as error:
-            form.add_error("lead_council", str(error))
+            form.add_error("name" if isinstance(error, ClusterNameTaken) else "lead_council", str(error))
         else:
             messages.success(request, "The cluster's details have been saved.")
             return redirect(cluster)

@@ -81,7 +81,7 @@ def test_a_ratification_proposal_emails_every_member_councils_clerk(cast, django
     # The proposer acts for council A but is not emailed about their own proposal.
     assert recipients() == [cast.clerk_b.email]
     assert "asks its member councils to ratify decision 1" in mail.outbox[0].subject
-    assert "/clusters/eden-valley/decisions/1/" in mail.outbox[0].body
+    assert "/clusters/north-eden-valley/decisions/1/" in mail.outbox[0].body
 
 
 def test_a_chair_proposal_emails_the_chair_only(cast, django_capture_on_commit_callbacks):

@@ -122,7 +122,7 @@ def test_the_csv_has_the_registers_columns_and_filters(cast, client_for):
     propose(cast, "ratification", title="Paint the bus shelters")
     response = client_for(cast.councillor_a).get(url("decisions_csv", cast), {"status": "rejected"})
     assert response["Content-Type"].startswith("text/csv")
-    assert 'filename="eden-valley-decisions.csv"' in response["Content-Disposition"]
+    assert 'filename="north-eden-valley-decisions.csv"' in response["Content-Disposition"]
     content = b"".join(response.streaming_content)
     assert content.startswith("\ufeff".encode())  # so that Excel reads it as UTF-8
     rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))

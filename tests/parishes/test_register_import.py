@@ -65,7 +65,7 @@ def test_a_file_with_bad_rows_imports_nothing_and_lists_every_reason(cast):
     assert reasons[2] == ""
     assert "not a parish or community code" in reasons[3]
     assert "more than once" in reasons[4]
-    assert "belongs to a council of South" in reasons[5]
+    assert "registered to a council of another area" in reasons[5]
     assert reasons[6] == "Name is missing"
     assert "is not one of" in reasons[7]
     assert "whole number" in reasons[8]
@@ -106,6 +106,6 @@ def test_the_management_command_imports_and_refuses(cast, tmp_path, capsys):
     bad.write_text(BAD)
     with pytest.raises(CommandError, match="7 row"):
         call_command("import_register", "north", str(bad))
-    assert "belongs to a council of South" in capsys.readouterr().out
+    assert "registered to a council of another area" in capsys.readouterr().out
     with pytest.raises(CommandError, match="no area"):
         call_command("import_register", "nowhere", str(good))
