@@ -6,10 +6,11 @@ Not visible → 404, the same as not existing; visible but not allowed → 403.
 from collections import defaultdict
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import Http404
 from guardian.core import ObjectPermissionChecker
 
-from .models import Area, AreaUserObjectPermission, Council, CouncilUserObjectPermission
+from .models import Area, AreaRole, AreaUserObjectPermission, Council, CouncilUserObjectPermission
 from .roles import AREA_PERMISSION_FOR_COUNCIL, GRANTABLE_COUNCIL_PERMISSIONS
 
 COUNCIL_PERMISSIONS = ("view_council", *GRANTABLE_COUNCIL_PERMISSIONS)
@@ -104,9 +105,7 @@ def people_acting_for(council_ids) -> dict[int, list]:
     return people
 
 
-def area_roles_needing_two_factor(user):
+def area_roles_needing_two_factor(user) -> QuerySet[AreaRole]:
     """A county officer or an area administrator sees a whole area, so must use two-factor where
     MFA_REQUIRED is on (registered with accounts.two_factor): the person's current area roles."""
-    from .models import AreaRole
-
     return AreaRole.objects.filter(user=user, ended_on__isnull=True)
