@@ -6,26 +6,19 @@ while the first has not committed. These need PostgreSQL (CI sets DATABASE_URL):
 every write to the whole database, so it cannot show what the row lock does.
 """
 
-import threading
 import time
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
-from django.db import connection
 
 from parishes import invitations, services
 from parishes.invitations import InvitationError
 from parishes.models import AuditEvent, CouncilRole, Invitation
+from tests.concurrency import at_once, postgresql_only
 from tests.parishes.test_invitations import token_from
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="needs PostgreSQL's row locks (set DATABASE_URL): SQLite serialises all writes",
-    ),
-]
+pytestmark = postgresql_only
 
 HOLD = 0.5  # seconds the first transaction waits after creating the account, before committing
 
@@ -41,28 +34,6 @@ def slow_grant(monkeypatch):
         return result
 
     monkeypatch.setattr(services, "grant_council_role", grant_then_wait)
-
-
-def at_once(*calls):
-    """Run the calls in threads released together; what each returned, or the exception it raised."""
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def run(i, call):
-        try:
-            barrier.wait()
-            results[i] = call()
-        except Exception as error:  # noqa: BLE001 - the test asserts which kind it was
-            results[i] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return results
 
 
 def test_one_link_accepted_twice_at_once_makes_one_account(cast, slow_grant):
