@@ -7,6 +7,8 @@ from .models import Decision, Vote
 from .uploads import ACCEPT, UploadError, check_upload
 
 MAX_ATTACHMENTS = 10
+# Longer than any proposal or reasons a council writes; keeps one request from storing megabytes.
+TEXT_MAX_LENGTH = 20_000
 AS_OFFICER = "cluster"
 # Beyond this many councils to choose from, a drop-down list is shorter to scan than radios.
 MAX_RADIOS = 6
@@ -44,9 +46,13 @@ class ProposeForm(forms.Form):
     )
     text = forms.CharField(
         label="What is proposed",
+        max_length=TEXT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 8}),
         help_text="The wording the chair or the member councils will decide on",
-        error_messages={"required": "Enter what is proposed"},
+        error_messages={
+            "required": "Enter what is proposed",
+            "max_length": f"What is proposed must be {TEXT_MAX_LENGTH:,} characters or fewer",
+        },
     )
     proposer = forms.ChoiceField(
         label="Who is proposing it?",
@@ -105,8 +111,10 @@ class DecideForm(forms.Form):
     )
     reasons = forms.CharField(
         required=False,
+        max_length=TEXT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text="Needed when you reject it; recorded in the register",
+        error_messages={"max_length": f"The reasons must be {TEXT_MAX_LENGTH:,} characters or fewer"},
     )
 
     def clean(self):
