@@ -188,12 +188,15 @@ def test_only_the_chair_decides_and_only_on_the_chairs_path(cast):
 
 def test_a_decided_decision_cannot_be_changed(cast):
     decision = propose(cast)
+    # Copies read before the decision, as a second tab would hold them: they still say "proposed",
+    # whatever the service does to the object it is given, so only a fresh read of the row refuses.
+    stale, stale_too = Decision.objects.get(pk=decision.pk), Decision.objects.get(pk=decision.pk)
     decisions.decide(acting_user=cast.chair, decision=decision, approve=True)
-    # The caller's copy still says "proposed": the service reads the row as it is now.
+    assert stale.status == Decision.Status.PROPOSED
     with pytest.raises(DecisionError, match="already been approved"):
-        decisions.decide(acting_user=cast.chair, decision=decision, approve=False, reasons="Changed my mind")
+        decisions.decide(acting_user=cast.chair, decision=stale, approve=False, reasons="Changed my mind")
     with pytest.raises(DecisionError, match="already been approved"):
-        decisions.withdraw_decision(acting_user=cast.clerk_a, decision=decision)
+        decisions.withdraw_decision(acting_user=cast.clerk_a, decision=stale_too)
     decision.refresh_from_db()
     assert (decision.status, decision.reasons) == ("approved", "")
 
