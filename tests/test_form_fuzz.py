@@ -555,6 +555,28 @@ object.__setattr__(
 
 CASES_BY_ID = {case.id: case for case in CASES}
 
+# Values of the right shape that name what the form must not take: objects of another cluster or
+# area, people of councils outside the cluster, a name the area already uses. They must be refused.
+OUT_OF_SCOPE = {
+    "post-start": lambda cast: {
+        "name": ["Fellside", "FELLSIDE "],
+        "lead_council": [cast.council_b.pk, cast.council_d.pk],
+    },
+    "post-edit": lambda cast: {
+        "name": ["Fellside", " fellside"],
+        "lead_council": [cast.council_c.pk, cast.council_d.pk],
+    },
+    "post-invite": lambda cast: {"council": [cast.council_a.pk, cast.council_d.pk]},
+    "post-appoint": lambda cast: {
+        "holder": [f"{cast.clerk_c.pk}:{cast.council_c.pk}", f"{cast.clerk_b.pk}:{cast.council_a.pk}"]
+    },
+    "post-decision_vote": lambda cast: {"council": [cast.council_b.pk, cast.council_c.pk]},
+    "post-decision_propose": lambda cast: {"proposer": [cast.council_b.pk, cast.council_c.pk, "cluster"]},
+    "post-objective_new": lambda cast: {"owner_council": [cast.council_c.pk, cast.council_d.pk]},
+    "post-objective_edit": lambda cast: {"owner_council": [cast.council_c.pk, cast.council_d.pk]},
+    "post-council_person_permissions": lambda cast: {"permissions": ["change_area", "manage_area"]},
+}
+
 
 # The checks.
 
@@ -740,11 +762,16 @@ def test_no_form_answers_500_or_writes_when_it_refuses(cast, fuzz, case_id):
     # The body the values are put into is accepted as it is: each named value is the only thing wrong.
     assert attempt(client, cast, case, url, valid, before) == (["accepted"] if case.method == "post" else [])
     failures = []
+    out_of_scope = OUT_OF_SCOPE.get(case_id, lambda cast: {})(cast)
     for name, kind in _fields(case, cast):
         for value in NASTY[kind]:
             if (case_id, name, value) in KNOWN:
                 continue
             for problem in _problems(client, cast, case, url, {**valid, name: value}, before):
+                failures.append(f"{name}={_describe(value)}: {problem}")
+        for value in out_of_scope.get(name, []):
+            # These must be refused, not only survived.
+            for problem in attempt(client, cast, case, url, {**valid, name: value}, before):
                 failures.append(f"{name}={_describe(value)}: {problem}")
     assert not failures, "\n".join(failures)
 
