@@ -3,8 +3,10 @@
 from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import urlencode
 
-from .two_factor import TOLD_TAG, two_factor_state_for_request
+from .two_factor import TOLD_TAG, session_used_two_factor, two_factor_state_for_request
 
 # What a person may still reach before setting up two-factor: setting it up (and the recovery codes it
 # creates), confirming who they are again, verifying their email (allauth refuses two-factor until
@@ -58,6 +60,8 @@ class TwoFactorRequiredMiddleware:
                     extra_tags=TOLD_TAG,
                 )
             return redirect("mfa_activate_totp")
+        if state.reason is not None and not session_used_two_factor(request):
+            return redirect(f"{reverse('mfa_reauthenticate')}?{urlencode({'next': request.get_full_path()})}")
         return None
 
 

@@ -9,11 +9,15 @@ show them. Staff are this app's own rule. Everything applies only while `MFA_REQ
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from allauth.account.authentication import get_authentication_records
+from allauth.account.internal.flows.login import record_authentication
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
+from allauth.mfa.signals import authenticator_added
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, QuerySet
+from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 
 from .access import is_site_administrator
@@ -66,6 +70,25 @@ def two_factor_state(user) -> TwoFactorState:
     if reason is None:
         reason = next((rule.reason for i, rule in enumerate(rules) if row.get(f"rule_{i}")), None)
     return TwoFactorState(has_authenticator=bool(row.get("has_authenticator")), reason=reason)
+
+
+def session_used_two_factor(request) -> bool:
+    """Whether this session gave a code: at sign-in, when asked again, or by setting two-factor up.
+    Having an authenticator is not enough: a session signed in with a password alone before the
+    authenticator was added (or through the old admin sign-in) must give a code before it goes on."""
+    records = get_authentication_records(request, request.user)
+    return any(record.get("method") == "mfa" for record in records)
+
+
+@receiver(authenticator_added)
+def _setting_up_counts_as_using(sender, request, user, authenticator, **kwargs) -> None:
+    # Activating TOTP proves the person holds the authenticator; allauth records only codes given
+    # at sign-in or reauthentication, so record this one the same way (its own internal helper).
+    if request is not None and authenticator.type != Authenticator.Type.RECOVERY_CODES:
+        record_authentication(request, user, "mfa", id=authenticator.pk, type=authenticator.type)
+        # allauth sends the signal after commit, which is after the response wherever the request
+        # runs inside an outer transaction (the tests do): save, so that the record is not lost.
+        request.session.save()
 
 
 def two_factor_state_for_request(request) -> TwoFactorState:

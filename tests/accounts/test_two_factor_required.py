@@ -9,12 +9,15 @@ from allauth.mfa import app_settings as mfa_settings
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
 from django.db import connection
+from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.two_factor import two_factor_state
 from clusters.models import Position
+from parishes import services
+from parishes.models import CouncilRole
 from tests.factories import PASSWORD, UserFactory
 
 ACTIVATE = reverse("mfa_activate_totp")
@@ -50,7 +53,10 @@ def open_activation(client):
 def activate_totp(client) -> str:
     """Drive allauth's activation form with a real code; returns the secret."""
     secret = open_activation(client).context["form"].secret
-    response = client.post(ACTIVATE, {"code": totp_code(secret)})
+    # allauth announces the new authenticator after commit; that is when this session counts as
+    # having given a code (accounts.two_factor).
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = client.post(ACTIVATE, {"code": totp_code(secret)})
     assert response.status_code == 302, response.content.decode()
     return secret
 
@@ -75,6 +81,9 @@ def people(cast):
         starts_on=today - datetime.timedelta(days=100), ends_on=today + datetime.timedelta(days=100)
     )
     cast.vice_chair = UserFactory(email="vice.chair@example.org")
+    services.grant_council_role(
+        acting_user=None, council=cast.council_a, user=cast.vice_chair, kind=CouncilRole.Kind.COUNCILLOR
+    )
     Position.objects.create(
         cluster=cast.cluster,
         kind=Position.Kind.VICE_CHAIR,
@@ -261,6 +270,27 @@ def test_a_chair_with_two_factor_signs_in_with_a_code(client, people, mfa_requir
     response = client.post(reverse("mfa_authenticate"), {"code": totp_code(secret)})
     assert response.status_code == 302
     assert client.get(reverse("parishes:home")).status_code == 200
+
+
+@pytest.mark.parametrize("role", ["chair", "superuser"])
+def test_a_session_signed_in_with_a_password_alone_gives_a_code_once_there_is_an_authenticator(
+    client, people, mfa_required, role
+):
+    """Someone who signed in with the password before the person set up two-factor elsewhere (or
+    through the old admin sign-in) does not ride on the new authenticator: they must give a code."""
+    user = getattr(people, role)
+    sign_in_with_password(client, user)
+    assert client.get(reverse("parishes:home")).url == ACTIVATE
+    secret = give_totp(user)  # on the person's own device, in another session
+    for url in (reverse("parishes:home"), "/admin/"):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response.url == f"{reverse('mfa_reauthenticate')}?next={url.replace('/', '%2F')}", url
+    response = client.post(reverse("mfa_reauthenticate"), {"code": totp_code(secret)})
+    assert response.status_code == 302
+    assert client.get(reverse("parishes:home")).status_code == 200
+    if role == "superuser":
+        assert client.get("/admin/").status_code == 200
 
 
 def test_the_check_adds_at_most_one_query_to_a_page_of_a_person_who_needs_no_two_factor(
