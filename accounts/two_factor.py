@@ -103,8 +103,8 @@ class MFAAdapter(DefaultMFAAdapter):
     error_messages = {
         **DefaultMFAAdapter.error_messages,
         "cannot_delete_authenticator": _(
-            "You cannot turn off two-factor authentication while you chair or vice-chair a cluster, "
-            "are a county officer or area administrator, or are a site administrator."
+            "You cannot turn off two-factor authentication while you chair, vice-chair or co-ordinate "
+            "a cluster, are a county officer or area administrator, or are a site administrator."
         ),
     }
 

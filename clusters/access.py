@@ -37,6 +37,8 @@ CLUSTER_PERMISSIONS = (
 # The positions that lead a cluster: without a current holder of one, the cluster has no way on
 # unless a member council or the area fills it.
 LEADING_POSITIONS = (Position.Kind.CHAIR, Position.Kind.COORDINATOR)
+# The positions that decide for a cluster or lead it, whose holders must use two-factor.
+TWO_FACTOR_POSITIONS = (Position.Kind.CHAIR, Position.Kind.VICE_CHAIR, Position.Kind.COORDINATOR)
 
 
 class ClusterPermissions:
@@ -94,9 +96,13 @@ class ClusterPermissions:
         if codename == "view_cluster":
             return self.is_member_person or self.is_area_officer
         if codename == "manage_cluster_members":
-            # Until it has a chair, the person who started a forming cluster invites its councils.
+            # Until it has a chair, the person who started a forming cluster invites its councils,
+            # while they still act for its lead council or keep the area's register.
             return (
-                self.cluster.status == Cluster.Status.FORMING and self.cluster.started_by_id == self.user.pk
+                self.cluster.status == Cluster.Status.FORMING
+                and self.cluster.started_by_id == self.user.pk
+                and not self.has_leader
+                and (self.may_act_for(self.cluster.lead_council_id) or self.is_area_administrator)
             )
         return False
 
@@ -107,6 +113,18 @@ class ClusterPermissions:
         current = Position.objects.current(self.today).filter(cluster=self.cluster)
         return current.filter(kind__in=LEADING_POSITIONS).exists()
 
+    @cached_property
+    def chair_passes_by_rota(self) -> bool:
+        """A rotating chair whose term has ended passes to the next council of the rota by the daily
+        job, not to whoever asks first (the job vacates it if the rota finds nobody)."""
+        return (
+            self.cluster.leadership_model == Cluster.LeadershipModel.ROTATING_CHAIR
+            and self.cluster.rota.exists()
+            and self.cluster.positions.filter(
+                kind=Position.Kind.CHAIR, ended_on__isnull=True, ends_on__lt=self.today
+            ).exists()
+        )
+
     def may_fill_vacancy(self) -> bool:
         """With no chair and no co-ordinator, any member council's clerk, or the area's
         administrators, may appoint one, recording the resolution or meeting that chose them."""
@@ -114,6 +132,7 @@ class ClusterPermissions:
             self.cluster.status != Cluster.Status.DISSOLVED
             and not self.has_leader
             and (self.acts_for_a_member() or self.is_area_administrator)
+            and not self.chair_passes_by_rota
         )
 
     def may_appoint_any_officer(self) -> bool:
@@ -250,9 +269,6 @@ def deciders(cluster: Cluster) -> QuerySet:
 
 
 def positions_needing_two_factor(user) -> QuerySet[Position]:
-    """A chair or vice-chair decides for a cluster, so must use two-factor where MFA_REQUIRED is on
-    (registered with accounts.two_factor): the person's chair and vice-chair positions that confer
-    office today."""
-    return Position.objects.current().filter(
-        user=user, kind__in=[Position.Kind.CHAIR, Position.Kind.VICE_CHAIR]
-    )
+    """A chair, vice-chair or co-ordinator decides for a cluster or leads it, so must use two-factor
+    where MFA_REQUIRED is on (registered with accounts.two_factor): such positions held today."""
+    return Position.objects.current().filter(user=user, kind__in=TWO_FACTOR_POSITIONS)

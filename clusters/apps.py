@@ -21,4 +21,6 @@ class ClustersConfig(AppConfig):
 
         from .access import positions_needing_two_factor
 
-        require_two_factor_for(positions_needing_two_factor, reason="you chair or vice-chair a cluster")
+        require_two_factor_for(
+            positions_needing_two_factor, reason="you chair, vice-chair or co-ordinate a cluster"
+        )

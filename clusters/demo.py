@@ -61,7 +61,8 @@ def _seed_cluster(area: Area, data: dict) -> None:
             resolved_on=joined,
         )
     membership.move_status(acting_user=chair, cluster=cluster, to="active")
-    leadership.appoint(
+    # A new cluster has no chair: the lead council's clerk records the meeting that chose one.
+    leadership.fill_vacancy(
         acting_user=chair,
         cluster=cluster,
         kind="chair",
@@ -69,6 +70,7 @@ def _seed_cluster(area: Area, data: dict) -> None:
         council=lead,
         starts_on=today - datetime.timedelta(days=200),
         ends_on=today + datetime.timedelta(days=165),
+        chosen_at=f"The cluster's first meeting, {joined:%-d %B %Y}",
     )
     leadership.appoint(
         acting_user=chair,

@@ -77,6 +77,11 @@ def check_term(starts_on: date, ends_on: date | None, today: date | None = None)
         raise LeadershipError(f"A term lasts at most {MAX_TERM_MONTHS // 12} years", "ends_on")
 
 
+def default_term_end(starts_on: date) -> date:
+    """A term given without an end runs for the longest a cluster's rules allow."""
+    return add_months(starts_on, MAX_TERM_MONTHS) - timedelta(days=1)
+
+
 @transaction.atomic
 def appoint(
     *,
@@ -90,10 +95,41 @@ def appoint(
     chosen_at: str = "",
     today: date | None = None,
 ) -> Position:
-    """Give a position to a person of a member council; the current holder, if any, stands down.
-    `today` is the daily job's day, so that a job run for a given day behaves as on that day."""
+    """The cluster's chair or co-ordinator gives a position to a person of a member council; the
+    current holder, if any, stands down. `acting_user` None is the system (the rota's job, the
+    tests' cast); `today` is the job's day, so that a job run for a given day behaves as on it."""
+    if acting_user is not None and not ClusterPermissions(acting_user, cluster).may_appoint_any_officer():
+        raise LeadershipError("Only the cluster's chair or co-ordinator appoints its officers.")
+    return _appoint(
+        acting_user=acting_user,
+        cluster=cluster,
+        kind=kind,
+        user=user,
+        council=council,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        chosen_at=chosen_at,
+        today=today,
+    )
+
+
+def _appoint(
+    *,
+    acting_user,
+    cluster: Cluster,
+    kind: str,
+    user,
+    council: Council,
+    starts_on: date,
+    ends_on: date | None,
+    chosen_at: str = "",
+    today: date | None = None,
+) -> Position:
     today = today or timezone.localdate()
+    ends_on = ends_on or default_term_end(starts_on)
     check_term(starts_on, ends_on, today)
+    if not user.is_active:
+        raise LeadershipError(f"{user}'s account is closed.")
     if not cluster.memberships.filter(council=council, status=Membership.Status.MEMBER).exists():
         raise LeadershipError(f"{council} is not a member of the cluster.")
     if not CouncilRole.objects.filter(council=council, user=user, ended_on__isnull=True).exists():
@@ -121,8 +157,8 @@ def appoint(
             "person": user.email,
             "position": position.get_kind_display(),
             "from": starts_on.isoformat(),
-            "to": ends_on.isoformat() if ends_on else "",
-            "chosen_at": chosen_at,
+            "to": ends_on.isoformat(),
+            **({"chosen_at": chosen_at} if chosen_at else {}),
         },
     )
     send_templated_email(
@@ -151,13 +187,15 @@ def fill_vacancy(
     permissions = ClusterPermissions(acting_user, cluster)
     if permissions.has_leader:
         raise LeadershipError("The cluster has a chair or co-ordinator now: ask them to appoint officers.")
+    if permissions.chair_passes_by_rota:
+        raise LeadershipError("The chair passes to the next council of the rota this morning.")
     if not permissions.may_fill_vacancy():
         raise LeadershipError("Only the clerk of a member council or the area's administrator can do this.")
     if kind not in VACANCY_KINDS:
         raise LeadershipError("Appoint a chair or a co-ordinator", "kind")
     if not chosen_at.strip():
         raise LeadershipError("Enter the resolution or meeting that chose them", "chosen_at")
-    return appoint(
+    position = _appoint(
         acting_user=acting_user,
         cluster=cluster,
         kind=kind,
@@ -167,6 +205,16 @@ def fill_vacancy(
         ends_on=ends_on,
         chosen_at=chosen_at.strip(),
     )
+    # Anyone acting for a member may fill the chair, so every member council hears of it.
+    members = cluster.memberships.filter(status=Membership.Status.MEMBER).values_list("council_id", flat=True)
+    people = {person for group in people_acting_for(members).values() for person in group}
+    for person in sorted(people - {user}, key=lambda p: p.email):
+        send_templated_email(
+            template="cluster_vacancy_filled",
+            to=person.email,
+            context={"position": position, "cluster": cluster, "appointed_by": acting_user, "user": person},
+        )
+    return position
 
 
 @transaction.atomic
@@ -373,22 +421,34 @@ class TermsEnded:
     vacated: int
 
 
+def _why_not_current(position: Position, today: date) -> tuple[str, date]:
+    """Why a position open on the books confers nothing today, and the day it stopped."""
+    if position.ends_on is not None and position.ends_on < today:
+        return f"the term ended on {position.ends_on:%-d %B %Y}", position.ends_on + timedelta(days=1)
+    if not position.user.is_active:
+        return f"{position.user}'s account was closed", today
+    if not CouncilRole.objects.filter(
+        user=position.user, council=position.council, ended_on__isnull=True
+    ).exists():
+        return f"{position.user} no longer holds a role in {position.council}", today
+    return f"{position.council} is no longer a member of the cluster", today
+
+
 def end_terms(today: date | None = None) -> TermsEnded:
-    """The daily job: rotating chairs are handed on first; every other position whose term has
-    passed then ends (it has conferred nothing since the day after its end, see Position.current),
-    and the cluster's people are told the post is vacant. A rerun finds nothing left to do."""
+    """The daily job: rotating chairs are handed on first; then every position that has stopped
+    conferring anything (see Position.current: a passed term, or a holder who lost their standing
+    by a path no hook saw) is ended, and the cluster's people are told the post is vacant. A rerun
+    finds nothing left to do."""
     today = today or timezone.localdate()
     handed_on = rotate_due_chairs(today)
     vacated = 0
-    expired = Position.objects.filter(ended_on__isnull=True, ends_on__lt=today).order_by("pk")
-    for position in expired.select_related("cluster", "user"):
+    stale = Position.objects.filter(ended_on__isnull=True, starts_on__lte=today).exclude(
+        pk__in=Position.objects.current(today).values("pk")
+    )
+    for position in stale.select_related("cluster", "user", "council").order_by("pk"):
+        cause, ended_on = _why_not_current(position, today)
         try:
-            vacate(
-                acting_user=None,
-                position=position,
-                cause=f"the term ended on {position.ends_on:%-d %B %Y}",
-                ended_on=position.ends_on + timedelta(days=1),
-            )
+            vacate(acting_user=None, position=position, cause=cause, ended_on=ended_on)
         except LeadershipError:
             continue  # ended meanwhile by another run
         vacated += 1

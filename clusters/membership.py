@@ -1,5 +1,6 @@
 """Starting a cluster and the councils' membership of it: invitations, resolutions, leaving."""
 
+import secrets
 from datetime import date
 
 from django.db import IntegrityError, transaction
@@ -30,10 +31,11 @@ def _unique_slug(area: Area, name: str) -> str:
     # cluster would make this one "eden-valley-2" and tell its people that the other exists.
     # Starting with the area's own slug, a slug depends only on the clusters of its own area.
     base = f"{area.slug}-{slugify(name)[:80] or 'cluster'}"[:130].strip("-")
-    slug, n = base, 1
+    slug = base
     while Cluster.objects.filter(slug=slug).exists():
-        n += 1
-        slug = f"{base}-{n}"
+        # Rare (another area's slug and name can run together: "north" + "eden-valley" and
+        # "north-eden" + "valley"); a random suffix, not a count, says nothing of how many there are.
+        slug = f"{base}-{secrets.token_hex(3)}"
     return slug
 
 
@@ -67,15 +69,20 @@ def start_cluster(
     if lead_council.area_id != area.pk:
         raise MembershipError("The lead council must be a council of the cluster's area.")
     _refuse_taken_name(area, name.strip())
-    cluster = Cluster.objects.create(
-        area=area,
-        lead_council=lead_council,
-        name=name.strip(),
-        slug=_unique_slug(area, name),
-        purpose=purpose,
-        started_by=acting_user,
-        **fields,
-    )
+    try:
+        with transaction.atomic():
+            cluster = Cluster.objects.create(
+                area=area,
+                lead_council=lead_council,
+                name=name.strip(),
+                slug=_unique_slug(area, name),
+                purpose=purpose,
+                started_by=acting_user,
+                **fields,
+            )
+    except IntegrityError:
+        # The same name started a moment ago by someone else.
+        raise ClusterNameTaken(f"{area} already has a cluster called {name.strip()}.") from None
     Membership.objects.create(
         cluster=cluster,
         council=lead_council,

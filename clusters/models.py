@@ -3,12 +3,12 @@ from datetime import date
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
-from parishes.models import Area, Council
+from parishes.models import Area, Council, CouncilRole
 
 User = settings.AUTH_USER_MODEL
 
@@ -119,11 +119,27 @@ class Membership(models.Model):
 
 class PositionQuerySet(models.QuerySet):
     def current(self, today: date | None = None) -> "PositionQuerySet":
-        """Positions that confer their office today: started, not ended, and within their term. A
-        term that ended yesterday confers nothing, whether or not the daily job has tidied it."""
+        """Positions that confer their office today: started, not ended, within their term, and
+        held by an active person who still holds a role in a council that is still a member.
+
+        Ending a role or a membership ends its positions at once (parishes' role-ended hooks, the
+        leave service) and the daily job tidies the rest; checking the standing here as well means
+        that neither a race with those nor a job yet to run leaves anyone power they no longer have.
+        """
         today = today or timezone.localdate()
-        return self.filter(ended_on__isnull=True, starts_on__lte=today).filter(
-            Q(ends_on__isnull=True) | Q(ends_on__gte=today)
+        role = CouncilRole.objects.filter(
+            user=OuterRef("user"), council=OuterRef("council"), ended_on__isnull=True
+        )
+        member = Membership.objects.filter(
+            cluster=OuterRef("cluster"), council=OuterRef("council"), status=Membership.Status.MEMBER
+        )
+        return self.filter(
+            Q(ends_on__isnull=True) | Q(ends_on__gte=today),
+            Exists(role),
+            Exists(member),
+            ended_on__isnull=True,
+            starts_on__lte=today,
+            user__is_active=True,
         )
 
 

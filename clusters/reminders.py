@@ -84,13 +84,8 @@ def _record_documents(today: date) -> int:
     for documents in _by_pk(documents_due_for_review(today)):
         keepers: dict[int, list] = {}
         for position in (
-            Position.objects.filter(
-                cluster_id__in={d.cluster_id for d in documents},
-                kind__in=DOCUMENT_KEEPERS,
-                ended_on__isnull=True,
-                starts_on__lte=today,
-                user__is_active=True,
-            )
+            Position.objects.current(today)
+            .filter(cluster_id__in={d.cluster_id for d in documents}, kind__in=DOCUMENT_KEEPERS)
             .select_related("user")
             .order_by("pk")
         ):

@@ -111,8 +111,8 @@ ROLES = ["chair", "vice_chair", "officer", "admin", "superuser"]
 
 
 REASONS = {
-    "chair": "you chair or vice-chair a cluster",
-    "vice_chair": "you chair or vice-chair a cluster",
+    "chair": "you chair, vice-chair or co-ordinate a cluster",
+    "vice_chair": "you chair, vice-chair or co-ordinate a cluster",
     "officer": "you are a county officer or area administrator",
     "admin": "you are a county officer or area administrator",
     "superuser": "you are a site administrator",
@@ -244,7 +244,7 @@ def test_a_chair_whose_position_has_ended_or_not_yet_started_is_not_required(peo
     )
     assert two_factor_state(people.chair).reason is None
     Position.objects.filter(pk=position.pk).update(starts_on=today, ends_on=today)
-    assert two_factor_state(people.chair).reason == "you chair or vice-chair a cluster"
+    assert two_factor_state(people.chair).reason == "you chair, vice-chair or co-ordinate a cluster"
 
 
 def test_a_secretary_and_a_former_area_administrator_are_not_required(people, mfa_required):
@@ -318,3 +318,17 @@ def test_the_check_is_one_query_cached_on_the_request(client, people, mfa_requir
         # The check reads the person's row with their authenticators and roles as EXISTS columns.
         checks = [q for q in queries if '"has_authenticator"' in q["sql"]]
         assert len(checks) == 1, [q["sql"] for q in queries]
+
+
+def test_a_co_ordinator_leads_a_cluster_so_must_use_two_factor(people, mfa_required):
+    from clusters import leadership
+
+    leadership.appoint(
+        acting_user=None,
+        cluster=people.cluster,
+        kind="coordinator",
+        user=people.clerk_b,
+        council=people.council_b,
+        starts_on=timezone.localdate(),
+    )
+    assert two_factor_state(people.clerk_b).reason == "you chair, vice-chair or co-ordinate a cluster"

@@ -157,4 +157,19 @@ def test_two_names_of_one_area_with_the_same_slug_get_distinct_slugs(cast):
         name="Becks Fells",
         purpose="x",
     )
-    assert first.slug == "north-becks-fells" and second.slug == "north-becks-fells-2"
+    assert first.slug == "north-becks-fells"
+    assert second.slug.startswith("north-becks-fells-") and second.slug != first.slug
+
+
+def test_a_start_that_loses_a_race_is_refused_not_a_500(cast, monkeypatch):
+    # Another start of the same name committed between the check and the insert.
+    monkeypatch.setattr(membership, "_refuse_taken_name", lambda *args, **kwargs: None)
+    with pytest.raises(ClusterNameTaken):
+        membership.start_cluster(
+            acting_user=cast.clerk_b,
+            area=cast.north,
+            lead_council=cast.council_b,
+            name="Eden Valley",
+            purpose="x",
+        )
+    assert Cluster.objects.filter(area=cast.north, name="Eden Valley").count() == 1

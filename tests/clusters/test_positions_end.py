@@ -11,7 +11,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from clusters import decisions, leadership
+from clusters import decisions, leadership, membership
 from clusters.access import ClusterPermissions, deciders, visible_clusters
 from clusters.leadership import LeadershipError
 from clusters.models import ClusterEvent, Decision, Membership, Position
@@ -322,3 +322,131 @@ def test_a_co_ordinator_leads_a_cluster_too(cast, client_for):
         not in client_for(cast.clerk_a).get(url("overview", cast)).content.decode()
     )
     assert client_for(cast.clerk_a).get(url("appoint", cast)).status_code == 403
+
+
+# Standing is checked when access is, too: nothing left behind by a path no hook saw
+
+
+def test_a_deactivated_chair_leaves_the_chair_vacant_for_a_member_council_to_fill(
+    cast, client_for, django_capture_on_commit_callbacks
+):
+    cast.chair.is_active = False
+    cast.chair.save(update_fields=["is_active"])
+    assert cast.chair not in deciders(cast.cluster)
+    overview = client_for(cast.clerk_a).get(url("overview", cast)).content.decode()
+    assert "This cluster has no chair" in overview
+    assert client_for(cast.clerk_a).get(url("appoint", cast)).status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        assert leadership.end_terms(TODAY).vacated == 1
+    event = ClusterEvent.objects.get(cluster=cast.cluster, action="position.ended")
+    assert event.after["cause"] == "Chair's account was closed"
+
+
+def test_a_role_ended_behind_the_hooks_back_confers_nothing_and_the_job_tidies_it(cast):
+    CouncilRole.objects.filter(user=cast.chair, council=cast.council_b).update(ended_on=TODAY)
+    assert not ClusterPermissions(cast.chair, cast.cluster).may_decide()
+    assert not ClusterPermissions(cast.clerk_a, cast.cluster).has_leader
+    assert leadership.end_terms(TODAY).vacated == 1
+    event = ClusterEvent.objects.get(cluster=cast.cluster, action="position.ended")
+    assert event.after["cause"] == "Chair no longer holds a role in Brampton"
+
+
+def test_a_council_left_behind_the_services_back_confers_nothing(cast):
+    cast.cluster.memberships.filter(council=cast.council_b).update(status=Membership.Status.LEFT)
+    assert not Position.objects.current().filter(user=cast.chair).exists()
+    assert leadership.end_terms(TODAY).vacated == 1
+
+
+def test_nobody_is_appointed_whose_account_is_closed(cast):
+    cast.clerk_b.is_active = False
+    cast.clerk_b.save(update_fields=["is_active"])
+    with pytest.raises(LeadershipError, match="account is closed"):
+        leadership.appoint(
+            acting_user=cast.chair,
+            cluster=cast.cluster,
+            kind="treasurer",
+            user=cast.clerk_b,
+            council=cast.council_b,
+            starts_on=TODAY,
+        )
+
+
+def test_a_term_given_without_an_end_runs_for_the_longest_allowed(cast):
+    position = leadership.appoint(
+        acting_user=cast.chair,
+        cluster=cast.cluster,
+        kind="treasurer",
+        user=cast.clerk_a,
+        council=cast.council_a,
+        starts_on=TODAY,
+    )
+    assert position.ends_on == leadership.add_months(TODAY, 60) - datetime.timedelta(days=1)
+
+
+def test_only_the_clusters_chair_or_co_ordinator_appoints_through_the_service(cast):
+    with pytest.raises(LeadershipError, match="Only the cluster's chair or co-ordinator"):
+        leadership.appoint(
+            acting_user=cast.clerk_a,
+            cluster=cast.cluster,
+            kind="treasurer",
+            user=cast.clerk_a,
+            council=cast.council_a,
+            starts_on=TODAY,
+        )
+    assert not cast.cluster.positions.filter(kind="treasurer").exists()
+
+
+def test_a_rotating_chair_due_to_pass_goes_by_the_rota_not_to_whoever_asks_first(cast, client_for):
+    leadership.set_rota(
+        acting_user=cast.chair,
+        cluster=cast.cluster,
+        councils=[cast.council_b, cast.council_a],
+        term_months=12,
+    )
+    Position.objects.filter(pk=chair_position(cast).pk).update(ends_on=YESTERDAY)
+    assert client_for(cast.clerk_b).get(url("appoint", cast)).status_code == 403
+    with pytest.raises(LeadershipError, match="passes to the next council of the rota"):
+        leadership.fill_vacancy(
+            acting_user=cast.clerk_b,
+            cluster=cast.cluster,
+            kind="chair",
+            user=cast.clerk_b,
+            council=cast.council_b,
+            starts_on=TODAY,
+            ends_on=None,
+            chosen_at="Brampton minute 9",
+        )
+    assert leadership.end_terms(TODAY).handed_on == 1
+    assert Position.objects.current().get(cluster=cast.cluster, kind="chair").council == cast.council_a
+
+
+def test_filling_a_vacancy_tells_every_member_council(cast, client_for, django_capture_on_commit_callbacks):
+    vacate_the_chair(cast)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert fill(client_for(cast.clerk_b), cast).status_code == 302
+    told = sorted(
+        m.to[0] for m in mail.outbox if m.subject == "Clusterwork: Clerk A is now chair of Eden Valley"
+    )
+    assert told == [cast.clerk_b.email]  # the other member's clerk; Clerk A has their own email
+    assert "Ashby minute 26/51" in next(m.body for m in mail.outbox if m.to == [cast.clerk_b.email])
+
+
+def test_the_starter_of_a_forming_cluster_invites_only_while_they_act_for_its_lead(cast):
+    services.grant_council_role(
+        acting_user=None, council=cast.council_c, user=cast.clerk_b, kind=CouncilRole.Kind.CLERK
+    )
+    forming = membership.start_cluster(
+        acting_user=cast.clerk_c,
+        area=cast.north,
+        lead_council=cast.council_c,
+        name="Fellside Two",
+        purpose="x",
+    )
+    assert ClusterPermissions(cast.clerk_c, forming).has("manage_cluster_members")
+    services.grant_council_role(
+        acting_user=None, council=cast.council_c, user=cast.clerk_c, kind=CouncilRole.Kind.COUNCILLOR
+    )
+    services.end_council_role(
+        acting_user=cast.clerk_b, role=CouncilRole.objects.get(user=cast.clerk_c, kind="clerk")
+    )
+    assert not ClusterPermissions(cast.clerk_c, forming).has("manage_cluster_members")
