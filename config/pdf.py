@@ -63,4 +63,8 @@ def render_pdf(template_name: str, context: dict) -> bytes:
     html = render_to_string(template_name, context)
     # The site's address as base: relative links in a report point at the site, and /static/… URLs
     # become absolute URLs that the fetcher recognises as the project's own.
-    return HTML(string=html, base_url=settings.SITE_URL, url_fetcher=StaticFilesFetcher()).write_pdf()
+    document = HTML(string=html, base_url=settings.SITE_URL, url_fetcher=StaticFilesFetcher())
+    # PDF/UA-1: a tagged PDF (headings, tables and reading order for screen readers) whose viewer
+    # shows the <title> rather than the file name; its /Lang comes from <html lang>. Councils must
+    # publish accessible documents (Public Sector Bodies Accessibility Regulations 2018).
+    return document.write_pdf(pdf_variant="pdf/ua-1")

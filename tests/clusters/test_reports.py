@@ -1,8 +1,10 @@
 """The annual report: asking for it, the job that writes it, its pages, its contents and its PDF."""
 
 import datetime
+import re
 import shutil
 import subprocess
+import zlib
 
 import pytest
 from celery.exceptions import Retry
@@ -441,3 +443,47 @@ def test_the_report_renders_as_a_pdf_with_the_clusters_data(cast, tmp_path):
     assert "Train two volunteers in first aid" in flat
     assert "Adopted by 1 of 2" in flat
     assert "Page 1 of" in flat
+
+
+def pdf_objects(pdf: bytes) -> bytes:
+    """The PDF's objects as text: the file itself and every stream it compresses.
+
+    WeasyPrint packs the catalog (where /Lang, /MarkInfo and /StructTreeRoot live) into compressed
+    object streams, so they are read after inflating each stream rather than with a PDF library.
+    """
+    parts = [pdf]
+    for stream in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.DOTALL):
+        try:
+            parts.append(zlib.decompress(stream.group(1)))
+        except zlib.error:
+            continue  # not a Flate stream (a font subset, say): nothing of the catalog in it
+    return b"\n".join(parts)
+
+
+@pytest.mark.slow
+def test_the_report_is_a_tagged_pdf_with_its_title_and_language(cast, tmp_path):
+    pdfinfo = shutil.which("pdfinfo")
+    if pdfinfo is None:
+        pytest.skip("pdfinfo is not installed (Debian package poppler-utils)")
+    pdf = reports.render_cluster_report_pdf(cast.cluster, YEAR)
+    path = tmp_path / "report.pdf"
+    path.write_bytes(pdf)
+
+    def run(*options):
+        return subprocess.run(  # noqa: S603 (a fixed command line, no outside input)
+            [pdfinfo, *options, str(path)], check=True, capture_output=True, text=True
+        ).stdout
+
+    info = dict(line.split(":", 1) for line in run().splitlines() if ":" in line)
+    title = f"Eden Valley: annual report {reports.financial_year_label(YEAR)}"
+    assert info["Title"].strip() == title
+    assert info["Tagged"].strip() == "yes"
+    # The XMP metadata claims PDF/UA-1, which a checker such as PAC or veraPDF then holds it to.
+    assert 'pdfuaid:part="1"' in run("-meta")
+    objects = pdf_objects(pdf)
+    assert b"/Lang (en-GB)" in objects
+    assert re.search(rb"/MarkInfo\s*<<\s*/Marked true", objects)
+    assert re.search(rb"/DisplayDocTitle true", objects)
+    # The structure tree holds the report's headings and tables, not just an empty root.
+    assert b"/StructTreeRoot" in objects
+    assert b"/S /H1" in objects and b"/S /Table" in objects and b"/S /TH" in objects
