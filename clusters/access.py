@@ -263,8 +263,7 @@ def clusters_where_officer(user) -> set[int]:
 
 def deciders(cluster: Cluster) -> QuerySet:
     """The people who may decide for the cluster under delegated authority today."""
-    kinds = [kind for kind, perms in POSITION_PERMISSIONS.items() if "decide_for_cluster" in perms]
-    current = Position.objects.current().filter(cluster=cluster, kind__in=kinds)
+    current = deciding_positions().filter(cluster=cluster)
     return get_user_model().objects.filter(cluster_positions__in=current, is_active=True).distinct()
 
 
@@ -272,3 +271,15 @@ def positions_needing_two_factor(user) -> QuerySet[Position]:
     """A chair, vice-chair or co-ordinator decides for a cluster or leads it, so must use two-factor
     where MFA_REQUIRED is on (registered with accounts.two_factor): such positions held today."""
     return Position.objects.current().filter(user=user, kind__in=TWO_FACTOR_POSITIONS)
+
+
+def deciding_positions(today: date | None = None) -> QuerySet[Position]:
+    """The positions held today whose kind decides for the cluster under delegated authority."""
+    kinds = [kind for kind, perms in POSITION_PERMISSIONS.items() if "decide_for_cluster" in perms]
+    return Position.objects.current(today).filter(kind__in=kinds)
+
+
+def clusters_where_decider(user) -> set[int]:
+    """The clusters whose decisions put to the chair wait for this person today (`deciders` seen
+    from the person's side)."""
+    return set(deciding_positions().filter(user=user).values_list("cluster_id", flat=True))

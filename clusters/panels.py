@@ -1,5 +1,9 @@
 """The clusters' panels on parishes' pages (registered in ClustersConfig.ready): what needs the person's
-attention on their home page, and a council's clusters and invitations on the council's page."""
+attention on their home page, and a council's clusters and invitations on the council's page.
+
+Who a thing waits for is access.py's to say: the councils a person acts for owe votes, adoptions
+and answers to invitations; the clusters where they decide wait for their decisions; the clusters
+where they hold a position want their reviews. This module only reads what is owed."""
 
 from dataclasses import dataclass
 
@@ -10,9 +14,9 @@ from django.utils import timezone
 from parishes.access import councils_acted_for
 from parishes.panels import council_panel, home_panel
 
-from .access import clusters_where_officer
+from .access import clusters_where_decider, clusters_where_officer
 from .documents import documents_due_for_review
-from .models import Cluster, Decision, Membership, Vote
+from .models import Adoption, Cluster, Decision, DocumentVersion, Membership, Vote
 from .objectives import objectives_due_for_review
 
 # Each list shows the most pressing few, and says how many there are in all.
@@ -64,29 +68,69 @@ def _waiting_for(names: list[str]) -> str:
     return f"{', '.join(names[:3])} and {len(names) - 3} more"
 
 
-def _ratifications(council_ids: set[int]) -> Shortlist:
-    """The decisions the person's councils owe a vote on, once each however many of their councils
-    owe it (a clerk may serve a dozen), with the names of those councils; two queries."""
-    owed = pending_ratifications_for(council_ids)
-    decisions = _shortlist(
-        Decision.objects.filter(pk__in=owed.values("pk"))
-        .select_related("cluster")
-        .order_by("proposed_at", "pk")
+def pending_adoptions_for(council_ids: set[int]) -> QuerySet[DocumentVersion]:
+    """The current version of each document of a cluster still working, once for each of these
+    councils that is a member of the cluster and has not adopted that version: `for_council_id`,
+    `for_council_name`. A council that adopted an earlier version owes the current one too."""
+    newer = DocumentVersion.objects.filter(document=OuterRef("document"), number__gt=OuterRef("number"))
+    adopted = Adoption.objects.filter(version=OuterRef("pk"), council_id=OuterRef("for_council_id"))
+    return (
+        DocumentVersion.objects.filter(
+            ~Exists(newer),
+            document__cluster__memberships__council_id__in=council_ids,
+            document__cluster__memberships__status=Membership.Status.MEMBER,
+        )
+        .exclude(document__cluster__status=Cluster.Status.DISSOLVED)
+        # As for ratifications: the annotations reuse the filter's join, a row per (version, council).
+        .annotate(
+            for_council_id=F("document__cluster__memberships__council_id"),
+            for_council_name=F("document__cluster__memberships__council__name"),
+        )
+        .filter(~Exists(adopted))
+        .order_by("created_at", "pk", "for_council_name")
     )
+
+
+def _once_each(owed: QuerySet, things: QuerySet) -> Shortlist:
+    """What the person's councils owe, once each however many of their councils owe it (a clerk may
+    serve a dozen), with the names of those councils; two queries. `owed` has a row per (thing,
+    council) with `for_council_name`; `things` is the same model, with its order and joins."""
+    shortlist = _shortlist(things.filter(pk__in=owed.values("pk")))
     names: dict[int, list[str]] = {}
-    for decision_id, name in owed.filter(pk__in=[d.pk for d in decisions.shown]).values_list(
+    for pk, name in owed.filter(pk__in=[thing.pk for thing in shortlist.shown]).values_list(
         "pk", "for_council_name"
     ):
-        names.setdefault(decision_id, []).append(name)
-    for decision in decisions.shown:
-        decision.waiting_for = _waiting_for(names[decision.pk])
-    return decisions
+        names.setdefault(pk, []).append(name)
+    for thing in shortlist.shown:
+        thing.waiting_for = _waiting_for(names[thing.pk])
+    return shortlist
+
+
+def _decisions_for_the_chair(cluster_ids: set[int]) -> Shortlist:
+    return _shortlist(
+        Decision.objects.filter(
+            status=Decision.Status.PROPOSED, method=Decision.Method.CHAIR, cluster_id__in=cluster_ids
+        )
+        .exclude(cluster__status=Cluster.Status.DISSOLVED)
+        .select_related("cluster", "proposing_council")
+        .order_by("proposed_at", "pk")
+    )
+
+
+def _invitations(council_ids: set[int]) -> Shortlist:
+    return _shortlist(
+        Membership.objects.filter(status=Membership.Status.INVITED, council_id__in=council_ids)
+        .exclude(cluster__status=Cluster.Status.DISSOLVED)
+        .select_related("cluster", "council")
+        .order_by("invited_at", "pk")
+    )
 
 
 @home_panel
 def needs_your_attention(request) -> str:
-    """Objectives of councils the person acts for or of clusters where they hold a position,
-    documents of those clusters, and ratifications their councils owe; six queries at most."""
+    """Everything waiting on the person: decisions put to them as chair, the votes, adoptions and
+    answers to invitations their councils owe, and the reviews due in their councils' objectives and
+    their clusters' documents; eleven queries at most, however much is waiting."""
     user = request.user
     today = timezone.localdate()
     acting = councils_acted_for(user)
@@ -94,16 +138,25 @@ def needs_your_attention(request) -> str:
     if not acting and not officer_of:
         return ""
     due = objectives_due_for_review(today)
+    groups = {
+        "for_the_chair": _decisions_for_the_chair(clusters_where_decider(user)),
+        "ratifications": _once_each(
+            pending_ratifications_for(acting),
+            Decision.objects.select_related("cluster").order_by("proposed_at", "pk"),
+        ),
+        "adoptions": _once_each(
+            pending_adoptions_for(acting),
+            DocumentVersion.objects.select_related("document__cluster").order_by("created_at", "pk"),
+        ),
+        "invitations": _invitations(acting),
+        "objectives": _shortlist(
+            due.filter(owner_council_id__in=acting) | due.filter(cluster_id__in=officer_of)
+        ),
+        "documents": _shortlist(documents_due_for_review(today).filter(cluster_id__in=officer_of)),
+    }
     return render_to_string(
         "clusters/panels/attention.html",
-        {
-            "today": today,
-            "objectives": _shortlist(
-                due.filter(owner_council_id__in=acting) | due.filter(cluster_id__in=officer_of)
-            ),
-            "documents": _shortlist(documents_due_for_review(today).filter(cluster_id__in=officer_of)),
-            "ratifications": _ratifications(acting),
-        },
+        {"today": today, "anything": any(group.count for group in groups.values()), **groups},
         request=request,
     )
 

@@ -9,14 +9,28 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from clusters import membership, panels
-from clusters.models import Decision, GovernanceDocument, Membership, Objective, Vote
+from clusters import decisions, documents, leadership, membership, panels
+from clusters.models import (
+    Cluster,
+    Decision,
+    DocumentVersion,
+    GovernanceDocument,
+    Membership,
+    Objective,
+    Position,
+    Vote,
+)
 from parishes import services
+from parishes.access import councils_acted_for
 from tests.factories import CouncilFactory
 
 TODAY = timezone.localdate()
 DAY = datetime.timedelta(days=1)
 HOME = reverse("parishes:home")
+NOTHING = "Nothing is waiting for you: no decisions, votes, adoptions, invitations or reviews are due."
+FOR_THE_CHAIR = "Decisions waiting for your decision as chair"
+ADOPTIONS = "Documents waiting for your council's adoption"
+INVITATIONS = "Invitations to answer"
 
 
 def objective(cluster, owner, title="Cut the verges", next_review_on=TODAY, status="green"):
@@ -45,6 +59,19 @@ def decision(cluster, number=1, method="ratification", status="proposed"):
         method=method,
         threshold="all",
         status=status,
+    )
+
+
+def versioned_document(cluster, title="Memorandum of understanding"):
+    """A document with its first version, which is current until another is added."""
+    return documents.create_document(
+        acting_user=None, cluster=cluster, kind="mou", title=title, text="We agree to work together."
+    )
+
+
+def adopt(version, council, clerk):
+    documents.record_adoption(
+        acting_user=clerk, version=version, council=council, minute_ref="4/27", resolved_on=TODAY
     )
 
 
@@ -105,16 +132,25 @@ def test_nothing_of_another_cluster_shows(cast, client_for):
 
     html = home(client_for, cast.clerk_c)
 
-    assert "Nothing in your clusters is due or overdue." in html
+    assert NOTHING in html
     assert "Cut the verges" not in html and "Buy a mower" not in html
 
 
 def test_a_dissolved_clusters_items_do_not_show(cast, client_for):
     objective(cast.cluster, cast.council_a)
     decision(cast.cluster)
-    membership.move_status(acting_user=cast.chair, cluster=cast.cluster, to="dissolved")
+    decision(cast.cluster, 2, method="chair")
+    versioned_document(cast.cluster)
+    membership.invite_council(acting_user=cast.clerk_c, cluster=cast.other_cluster, council=cast.council_a)
+    before = home(client_for, cast.clerk_a)
+    assert ADOPTIONS in before and INVITATIONS in before and FOR_THE_CHAIR in home(client_for, cast.chair)
 
-    assert "Nothing in your clusters is due or overdue." in home(client_for, cast.clerk_a)
+    # Set directly rather than through the dissolving service: whatever dissolving closes or leaves
+    # open (a document's versions always stay), the panel shows nothing of a dissolved cluster.
+    Cluster.objects.filter(pk__in=[cast.cluster.pk, cast.other_cluster.pk]).update(status="dissolved")
+
+    assert NOTHING in home(client_for, cast.clerk_a)
+    assert NOTHING in home(client_for, cast.chair)
 
 
 def test_people_who_act_for_no_council_and_hold_no_position_see_no_panel(cast, client_for):
@@ -136,7 +172,7 @@ def test_the_panel_shows_the_most_overdue_ten_and_counts_the_rest(cast, client_f
 
 
 def test_the_home_page_keeps_its_query_count_as_items_grow(cast, client_for):
-    # The chair is a councillor of Brampton; acting for it too puts ratifications in the panel.
+    # The chair is a councillor of Brampton; acting for it too puts the councils' groups in the panel.
     services.set_council_permissions(
         acting_user=cast.clerk_b, council=cast.council_b, user=cast.chair, codenames={"act_for_council"}
     )
@@ -147,17 +183,223 @@ def test_the_home_page_keeps_its_query_count_as_items_grow(cast, client_for):
         Objective.objects.all().delete()
         GovernanceDocument.objects.all().delete()
         Decision.objects.all().delete()
+        Membership.objects.filter(council=cast.council_b, status=Membership.Status.INVITED).delete()
         for n in range(size):
             objective(cast.cluster, [cast.council_a, cast.council_b][n % 2], title=f"Objective {n}")
-            document(cast.cluster, title=f"Document {n}")
+            doc = document(cast.cluster, title=f"Document {n}")
+            DocumentVersion.objects.create(document=doc, number=1, text="…")
             decision(cast.cluster, n + 1)
+            decision(cast.cluster, size + n + 1, method="chair")
+            founder = CouncilFactory(area=cast.north)
+            cluster = membership.start_cluster(
+                acting_user=None,
+                area=cast.north,
+                lead_council=founder,
+                name=f"Cluster {size}-{n}",
+                purpose="…",
+            )
+            Membership.objects.create(cluster=cluster, council=cast.council_b)
         with CaptureQueriesContext(connection) as captured:
             html = client.get(HOME).content.decode()
         counts.append(len(captured))
+        assert f"{FOR_THE_CHAIR} ({size})" in html
+        assert f"Decisions waiting for your council's vote ({size})" in html
+        assert f"{ADOPTIONS} ({size})" in html
+        assert f"{INVITATIONS} ({size})" in html
         assert f"Documents due for review ({size})" in html
         assert f"Objectives due for review ({size})" in html
-        assert f"Decisions waiting for your council's vote ({size})" in html
     assert counts[0] == counts[1], counts
+
+
+def test_the_home_page_keeps_its_query_count_for_a_clerk_of_many_councils(cast, client_for):
+    # A shared clerk acts for every member council but one: each owes the vote and the adoption.
+    decision(cast.cluster)
+    versioned_document(cast.cluster)
+    membership.invite_council(acting_user=cast.clerk_c, cluster=cast.other_cluster, council=cast.council_a)
+    client = client_for(cast.clerk_a)
+    client.get(HOME)
+    counts = []
+    for size in (1, 12):
+        while len(councils := councils_acted_for(cast.clerk_a)) < size:
+            council = CouncilFactory(area=cast.north, name=f"Parish {len(councils):02d}")
+            services.grant_council_role(acting_user=None, council=council, user=cast.clerk_a, kind="clerk")
+            Membership.objects.create(cluster=cast.cluster, council=council, status="member", joined_on=TODAY)
+            founder = CouncilFactory(area=cast.north)
+            cluster = membership.start_cluster(
+                acting_user=None,
+                area=cast.north,
+                lead_council=founder,
+                name=f"Cluster {council.name}",
+                purpose="…",
+            )
+            Membership.objects.create(cluster=cluster, council=council)
+        with CaptureQueriesContext(connection) as captured:
+            html = client.get(HOME).content.decode()
+        counts.append(len(captured))
+        assert "Decisions waiting for your council's vote (1)" in html
+        assert f"{ADOPTIONS} (1)" in html
+        assert f"{INVITATIONS} ({size})" in html
+    assert counts[0] == counts[1], counts
+
+
+def test_the_chair_sees_the_decisions_put_to_them_and_nobody_else_does(cast, client_for):
+    first = decision(cast.cluster, 1, method="chair")
+    decision(cast.cluster, 2, method="chair")
+    decision(cast.cluster, 3)  # for the member councils to ratify, not the chair
+    decision(cast.other_cluster, 1, method="chair")
+
+    html = home(client_for, cast.chair)
+
+    assert f"{FOR_THE_CHAIR} (2)" in html
+    assert reverse("clusters:decision", args=[cast.cluster.slug, first.number]) in html
+    assert "1. Buy a mower 1" in html and "2. Buy a mower 2" in html
+    assert "Buy a mower 3" not in html
+    assert reverse("clusters:decision", args=[cast.other_cluster.slug, 1]) not in html
+    # Neither the cluster's secretary nor the member councils' clerks decide for it.
+    for person in (cast.secretary, cast.clerk_a, cast.clerk_b):
+        html = home(client_for, person)
+        assert FOR_THE_CHAIR not in html and "Buy a mower 1" not in html and "Buy a mower 2" not in html
+
+
+def test_the_chair_of_the_other_cluster_sees_only_its_decisions(cast, client_for):
+    decision(cast.cluster, 1, method="chair")
+    decision(cast.other_cluster, 1, method="chair")
+    # The outsider council's clerk chairs Fellside.
+    leadership.appoint(
+        acting_user=None,
+        cluster=cast.other_cluster,
+        kind="chair",
+        user=cast.clerk_c,
+        council=cast.council_c,
+        starts_on=TODAY,
+    )
+
+    html = home(client_for, cast.clerk_c)
+
+    assert f"{FOR_THE_CHAIR} (1)" in html
+    assert reverse("clusters:decision", args=[cast.other_cluster.slug, 1]) in html
+    assert reverse("clusters:decision", args=[cast.cluster.slug, 1]) not in html
+    for person in (cast.clerk_d, cast.south_officer, cast.officer):
+        assert "Buy a mower" not in home(client_for, person)
+
+
+def test_a_decided_or_withdrawn_decision_leaves_the_chairs_list(cast, client_for):
+    approved, rejected, withdrawn = (decision(cast.cluster, n, method="chair") for n in (1, 2, 3))
+    decision(cast.cluster, 4, method="chair")
+    assert f"{FOR_THE_CHAIR} (4)" in home(client_for, cast.chair)
+
+    decisions.decide(acting_user=cast.chair, decision=approved, approve=True)
+    decisions.decide(acting_user=cast.chair, decision=rejected, approve=False, reasons="Too dear")
+    decisions.withdraw_decision(acting_user=cast.chair, decision=withdrawn)
+
+    html = home(client_for, cast.chair)
+    assert f"{FOR_THE_CHAIR} (1)" in html
+    assert "Buy a mower 4" in html
+    assert "Buy a mower 1" not in html and "Buy a mower 2" not in html and "Buy a mower 3" not in html
+
+
+def test_a_chair_whose_term_has_passed_is_no_longer_waited_for(cast, client_for):
+    decision(cast.cluster, 1, method="chair")
+    # The daily job has not ended it yet: the term alone takes the office away.
+    Position.objects.filter(user=cast.chair, kind="chair").update(
+        starts_on=TODAY - 30 * DAY, ends_on=TODAY - DAY
+    )
+
+    assert "Buy a mower 1" not in home(client_for, cast.chair)
+
+
+def test_the_councils_see_the_current_version_they_have_not_adopted(cast, client_for):
+    mou = versioned_document(cast.cluster)
+    versioned_document(cast.other_cluster, title="Fellside's protocol")
+    # Ashby adopted the first version: it owes the current one all the same.
+    adopt(mou.versions.get(), cast.council_a, cast.clerk_a)
+    documents.add_version(acting_user=cast.secretary, document=mou, text="Revised.")
+
+    html = home(client_for, cast.clerk_a)
+
+    assert f"{ADOPTIONS} (1)" in html
+    assert reverse("clusters:document", args=[cast.cluster.slug, mou.pk]) in html
+    assert "Memorandum of understanding, version 2" in html and "version 1" not in html
+    assert "not yet adopted: Ashby ·" in html
+    assert "Fellside&#x27;s protocol" not in html
+    assert "Fellside&#x27;s protocol, version 1" in home(client_for, cast.clerk_c)
+    assert "Memorandum of understanding" not in home(client_for, cast.clerk_c)
+    # Adoption is the councils' to record: officers and councillors are not asked for it.
+    for person in (cast.chair, cast.secretary, cast.councillor_a):
+        assert ADOPTIONS not in home(client_for, person)
+
+
+def test_an_adopted_version_leaves_the_list_until_a_new_version_comes(cast, client_for):
+    mou = versioned_document(cast.cluster)
+    services.grant_council_role(acting_user=None, council=cast.council_b, user=cast.clerk_a, kind="clerk")
+    assert "not yet adopted: Ashby and Brampton ·" in home(client_for, cast.clerk_a)
+
+    adopt(mou.versions.get(), cast.council_a, cast.clerk_a)
+    html = home(client_for, cast.clerk_a)
+    assert f"{ADOPTIONS} (1)" in html and "not yet adopted: Brampton ·" in html
+
+    adopt(mou.versions.get(), cast.council_b, cast.clerk_a)
+    assert ADOPTIONS not in home(client_for, cast.clerk_a)
+
+    documents.add_version(acting_user=cast.secretary, document=mou, text="Revised.")
+    html = home(client_for, cast.clerk_a)
+    assert "Memorandum of understanding, version 2" in html
+    assert "not yet adopted: Ashby and Brampton ·" in html
+
+
+def test_the_invited_councils_clerk_is_asked_to_answer(cast, client_for):
+    invitation = membership.invite_council(
+        acting_user=cast.clerk_c, cluster=cast.other_cluster, council=cast.council_a
+    )
+    answer = reverse("clusters:invitation_answer", args=[cast.council_a.pk, invitation.pk])
+
+    html = home(client_for, cast.clerk_a)
+
+    assert f"{INVITATIONS} (1)" in html
+    assert answer in html and "Fellside invites Ashby to join" in html
+    # Nobody else answers for Ashby: not its councillor, not the inviting cluster's clerk.
+    for person in (cast.councillor_a, cast.clerk_b, cast.clerk_c, cast.chair, cast.secretary):
+        html = home(client_for, person)
+        assert INVITATIONS not in html and answer not in html
+
+    membership.answer_invitation(
+        acting_user=cast.clerk_a, membership=invitation, accept=False, minute_ref="3/27", resolved_on=TODAY
+    )
+    assert INVITATIONS not in home(client_for, cast.clerk_a)
+
+
+def test_a_withdrawn_invitation_is_not_asked_about(cast, client_for):
+    invitation = membership.invite_council(
+        acting_user=cast.clerk_c, cluster=cast.other_cluster, council=cast.council_a
+    )
+    membership.withdraw_invitation(acting_user=cast.clerk_c, membership=invitation)
+
+    assert INVITATIONS not in home(client_for, cast.clerk_a)
+
+
+def test_each_group_counts_all_and_shows_the_first_ten(cast, client_for):
+    for n in range(12):
+        decision(cast.cluster, n + 1, method="chair")
+    services.set_council_permissions(
+        acting_user=cast.clerk_b, council=cast.council_b, user=cast.chair, codenames={"act_for_council"}
+    )
+    for n in range(13):
+        versioned_document(cast.cluster, title=f"Protocol {n:02d}")
+        founder = CouncilFactory(area=cast.north)
+        cluster = membership.start_cluster(
+            acting_user=None, area=cast.north, lead_council=founder, name=f"Cluster {n:02d}", purpose="…"
+        )
+        membership.invite_council(acting_user=None, cluster=cluster, council=cast.council_b)
+
+    html = home(client_for, cast.chair)
+
+    assert f"{FOR_THE_CHAIR} (12)" in html and "And 2 more." in html
+    assert f"{ADOPTIONS} (13)" in html and f"{INVITATIONS} (13)" in html
+    assert html.count("And 3 more.") == 2
+    # Oldest first: the first proposed, added and invited are shown, the last are counted.
+    assert "1. Buy a mower 1<" in html and "Buy a mower 12" not in html
+    assert "Protocol 00, version 1" in html and "Protocol 12" not in html
+    assert "Cluster 00 invites Brampton" in html and "Cluster 12" not in html
 
 
 # The council's clusters
