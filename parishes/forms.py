@@ -4,6 +4,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.utils import timezone
 
+from config.text import CONTROL_CHARACTERS
+
 from .invitations import NAME_MAX_LENGTH, clean_person_name
 from .models import AreaRole, Council, CouncilRole
 from .register import MAX_PEOPLE
@@ -66,6 +68,12 @@ class CouncilProfileForm(forms.ModelForm):
             },
             "phone": {"max_length": "The phone number must be 40 characters or fewer"},
         }
+
+    def clean_name(self):
+        name = self.cleaned_data["name"]
+        if CONTROL_CHARACTERS.search(name):
+            raise forms.ValidationError("Enter the council's name on one line, without control characters")
+        return name
 
 
 class TaxBaseForm(forms.Form):

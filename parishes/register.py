@@ -8,6 +8,8 @@ import re
 from django.conf import settings
 from django.db import DatabaseError, transaction
 
+from config.text import CONTROL_CHARACTERS
+
 from . import audit
 from .models import GSS_CODE_RE, Area, Council, RegisterImport
 
@@ -20,7 +22,6 @@ MAX_PEOPLE = 10_000_000
 # What a refused row's values are cut to in the import record.
 _SHOWN_MAX = 200
 _WHOLE_NUMBER_RE = re.compile(r"[0-9]+")
-_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 # "parish_council", "Parish council" and "parish-council" all name the same kind.
 _KINDS = {
     **{value.replace("_", " "): value for value in Council.Kind.values},
@@ -110,7 +111,7 @@ def _check_row(row: dict, seen: set[str], elsewhere: set[str]) -> tuple[dict, st
         return {}, "Name is missing"
     if len(name) > Council._meta.get_field("name").max_length:
         return {}, "Name is longer than 120 characters"
-    if _CONTROL_RE.search(name):
+    if CONTROL_CHARACTERS.search(name):
         return {}, "Name contains a line break or another control character"
     kind = _KINDS.get(re.sub(r"[\s_\-]+", " ", row.get("kind", "").lower()).strip())
     if not kind:

@@ -85,6 +85,16 @@ def test_bad_profile_input_is_explained_and_changes_nothing(cast, client_for):
     assert not AuditEvent.objects.filter(action="council.updated").exists()
 
 
+def test_a_council_name_that_would_break_an_email_subject_is_refused(cast, client_for):
+    response = client_for(cast.clerk_a).post(
+        url("council_edit", cast.council_a.pk),
+        {"name": "Ashby\nBcc: everyone@example.org", "kind": "parish_council"},
+    )
+    assert "Enter the council&#x27;s name on one line" in response.content.decode()
+    cast.council_a.refresh_from_db()
+    assert cast.council_a.name == "Ashby"
+
+
 def test_a_councillor_may_not_edit(cast, client_for):
     assert client_for(cast.councillor_a).get(url("council_edit", cast.council_a.pk)).status_code == 403
     assert (
