@@ -1,6 +1,7 @@
 """The demo: areas, the councils of the demo clusters (real ONS names and codes) and a person for
 every role. Running it again changes nothing."""
 
+import datetime
 import hashlib
 import json
 from collections.abc import Callable
@@ -11,10 +12,11 @@ from pathlib import Path
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 from django.utils.text import slugify
 
 from . import services
-from .models import Area, AreaRole, Council, CouncilRole, CouncilTaxBase
+from .models import Area, AreaRole, AuditEvent, Council, CouncilRole, CouncilTaxBase
 
 DATA = Path(__file__).resolve().parent / "data"
 DEFAULT_PASSWORD = "clusterwork-demo"  # noqa: S105 (documented in the README: demo data only)
@@ -32,6 +34,10 @@ class DemoSignIn:
 # Higher apps add their part of the demo here (from their AppConfig.ready), so that parishes never
 # imports them; each step runs after the areas, councils and people exist.
 demo_steps: list[Callable[[], None]] = []
+
+
+def chair_email(cluster_name: str) -> str:
+    return f"chair@{slugify(cluster_name)}.example"
 
 
 def load_demo() -> dict:
@@ -85,9 +91,27 @@ def _person(email: str, name: str, password: str):
     return user
 
 
+def _role_started_on(council: Council, user) -> datetime.date:
+    """When a demo person took up their role: five to nine years ago, before any demo cluster formed
+    (the oldest formed a little over four years ago), so that every position they hold in a cluster
+    starts after the role it is held through."""
+    return timezone.localdate() - datetime.timedelta(
+        days=_illustrative(f"{council.gss_code}:{user.email}", 5 * 365, 9 * 365)
+    )
+
+
 def _council_role(council: Council, user, kind: str) -> None:
-    if not CouncilRole.objects.filter(council=council, user=user, kind=kind, ended_on__isnull=True).exists():
-        services.grant_council_role(acting_user=None, council=council, user=user, kind=kind)
+    if CouncilRole.objects.filter(council=council, user=user, kind=kind, ended_on__isnull=True).exists():
+        return
+    role = services.grant_council_role(acting_user=None, council=council, user=user, kind=kind)
+    # The service dates a role (and its audit record) today, having no date to take: the demo's
+    # people held their roles long before the demo was loaded.
+    started_on = _role_started_on(council, user)
+    CouncilRole.objects.filter(pk=role.pk).update(started_on=started_on)
+    event = AuditEvent.objects.filter(council=council, action="council_role.granted").latest("pk")
+    event.created_at = timezone.make_aware(datetime.datetime.combine(started_on, datetime.time(10)))
+    event.after = {**event.after, "started_on": started_on.isoformat()}
+    event.save(update_fields=["created_at", "after"])
 
 
 def _area_role(area: Area, user, kind: str) -> None:
@@ -134,16 +158,29 @@ def seed_demo(password: str = DEFAULT_PASSWORD) -> list[DemoSignIn]:
                 label = CouncilRole.Kind(kind).label
                 user = person(f"{word}@{lead_slug}.example", f"{label} of {lead.name}", label, lead)
                 _council_role(lead, user, kind)
-            # One clerk serves the cluster's other, smaller councils, as often happens.
+            # One clerk serves the cluster's other, smaller councils, as often happens, and is
+            # the cluster's secretary (clusters.demo appoints them).
             shared_clerk = person(
                 f"clerk@{slugify(cluster['name'])}.example",
                 f"Clerk to the {cluster['name']} parishes",
-                "Clerk",
+                "Clerk, cluster secretary",
                 f"{len(others)} councils of {cluster['name']}",
             )
             for code in others:
                 council = _council(area, code, names[code], _kind(names[code], code in meetings))
                 _council_role(council, shared_clerk, CouncilRole.Kind.CLERK)
+            # The chair is a councillor of a member council, chosen by the cluster (clusters.demo
+            # appoints them); the clerks serve it.
+            chair = cluster["chair"]
+            chair_council = Council.objects.get(gss_code=chair["council"])
+            former = "Former chair" if chair.get("term_ended_days_ago") else "Chair"
+            chair_person = person(
+                chair_email(cluster["name"]),
+                chair["name"],
+                f"{former} of the {cluster['name']} cluster",
+                f"{chair_council.name} (councillor)",
+            )
+            _council_role(chair_council, chair_person, CouncilRole.Kind.COUNCILLOR)
     for step in demo_steps:
         step()
     return sign_ins

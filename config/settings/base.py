@@ -230,8 +230,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
-        # WeasyPrint logs every rendering step at INFO.
+        # WeasyPrint logs every rendering step at INFO, and fontTools (which it may use to subset
+        # the fonts of a PDF) every table it prunes: a line each, hundreds a report.
         "weasyprint.progress": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }
 
