@@ -98,13 +98,17 @@ def walk(db):
     visit("email confirmation sent", anonymous, reverse("account_email_verification_sent"))
 
     person = Client()
-    sign_in_with_password(person, UserFactory())
+    someone = UserFactory()
+    sign_in_with_password(person, someone)
     visit("sign out", person, reverse("account_logout"))
     visit("change password", person, reverse("account_change_password"))
     visit("email", person, reverse("account_email"))
     visit("two-factor", person, reverse("mfa_index"))
     # allauth asks for the password again before two-factor is set up, even just after signing in.
     visit("password again", person, reverse("account_reauthenticate"))
+    visit("code by email", person, reverse("account_request_reauthentication_code"))
+    sent = person.post(reverse("account_request_reauthentication_code"), {"recipient": someone.email})
+    visit("code from the email", person, sent.url)
     assert person.post(reverse("account_reauthenticate"), {"password": PASSWORD}).status_code == 302
     visit("set up two-factor", person, reverse("mfa_activate_totp"))
     visit("sessions", person, reverse("usersessions_list"))
@@ -148,6 +152,8 @@ HEADINGS = {
     "password again": "Enter your password again",
     "sessions": "Sessions",
     "set password": "Choose a password",
+    "code by email": "Get a code by email",
+    "code from the email": "Enter the code we emailed you",
     "code at sign-in": "Two-factor authentication",
     "code again": "Enter a code from your authenticator app",
     "turn off two-factor": "Turn off two-factor authentication",
