@@ -14,10 +14,8 @@ from .conftest import totp_code
 pytestmark = pytest.mark.e2e
 
 LOGIN_PAGE = re.compile(r"/accounts/login/(\?.*)?$")
-# allauth's own pages say "Sign In" where ours say "Sign in".
-SIGN_IN = re.compile(r"^\s*Sign in\s*$", re.I)
-# The sessions page marks the one in use: "This browser" (ours), "Current" (allauth's).
-THIS_BROWSER = re.compile("This browser|Current")
+SIGN_IN = re.compile(r"^\s*Sign in\s*$")
+TURN_ON = "Turn on two-factor authentication"
 SIGN_OUT_OTHERS = re.compile(r"^\s*Sign out other sessions\s*$", re.I)
 
 
@@ -160,12 +158,14 @@ def test_two_factor_authentication_turned_on_and_used(page, cast, sign_in, sign_
     person = cast.councillor_a
     sign_in(page, person)
     page.get_by_role("link", name="Two-factor authentication").click()
-    expect(page.locator("main")).to_contain_text("An authenticator app is not active.")
+    expect(heading(page)).to_have_text("Two-factor authentication")
+    expect(page.locator("main")).to_contain_text("Two-factor authentication is off.")
     screenshot(page, "two-factor-index")
-    page.get_by_role("button", name="Activate").click()
+    page.get_by_role("button", name="Set up an authenticator app").click()
     if "/reauthenticate/" in page.url:  # allauth asks again for the password after a while
+        expect(heading(page)).to_have_text("Enter your password again")
         page.locator("input[name=password]").fill(PASSWORD)
-        page.get_by_role("button", name=re.compile("Confirm", re.I)).click()
+        page.get_by_role("button", name="Continue").click()
     expect(page).to_have_url(path_is("/accounts/2fa/totp/activate/"))
     secret = page.locator("#authenticator_secret").input_value()
     assert re.fullmatch(r"[A-Z2-7]{32}", secret), secret
@@ -174,23 +174,29 @@ def test_two_factor_authentication_turned_on_and_used(page, cast, sign_in, sign_
 
     # A wrong code is refused and nothing is activated.
     page.locator("input[name=code]").fill(_wrong_code(secret))
-    page.get_by_role("button", name="Activate").click()
+    page.get_by_role("button", name=TURN_ON).click()
     expect(page.locator(".govuk-error-summary")).to_contain_text("Incorrect code")
     expect(page.locator("#authenticator_secret")).to_have_value(secret)
 
     page.locator("input[name=code]").fill(totp_code(secret))
-    page.get_by_role("button", name="Activate").click()
+    page.get_by_role("button", name=TURN_ON).click()
     expect(page).to_have_url(path_is("/accounts/2fa/recovery-codes/"))
-    expect(heading(page)).to_have_text(re.compile(r"^\s*Recovery codes\s*$", re.I))
+    expect(page.locator(".govuk-notification-banner--success")).to_contain_text(
+        "Two-factor authentication is turned on."
+    )
+    expect(heading(page)).to_have_text("Recovery codes")
     recovery_codes = page.locator("#recovery_codes").input_value().split()
     assert len(recovery_codes) == 10 and all(re.fullmatch(r"\w{8}", code) for code in recovery_codes)
     screenshot(page, "recovery-codes")
     sign_out(page)
+    expect(page).to_have_url(LOGIN_PAGE)
+    expect(page.locator(".govuk-notification-banner--success")).to_contain_text("You have signed out.")
+    screenshot(page, "signed-out")
 
     # Signing in now takes the password and then a code from the app.
     sign_in(page, person)
     expect(page).to_have_url(path_is("/accounts/2fa/authenticate/"))
-    expect(heading(page)).to_have_text(re.compile(r"^\s*Two-factor authentication\s*$", re.I))
+    expect(heading(page)).to_have_text("Two-factor authentication")
     screenshot(page, "code-prompt")
     _assert_signed_out(page)
 
@@ -235,15 +241,22 @@ def test_sessions_page_signs_out_other_sessions(page, new_page, cast, sign_in, s
     page.get_by_role("link", name="Sessions").click()
     expect(page).to_have_url(path_is("/accounts/sessions/"))
     expect(heading(page)).to_have_text("Sessions")
-    sessions = page.locator("main table tbody tr")
+    sessions = page.locator("main .govuk-summary-card")
     expect(sessions).to_have_count(2)
-    expect(sessions.filter(has_text=THIS_BROWSER)).to_have_count(1)
+    # Named in words, this device first.
+    expect(sessions.first.locator("h2")).to_have_text(
+        re.compile(r"^\s*HeadlessChrome on Linux\s+This device\s*$")
+    )
+    expect(sessions.nth(1).locator("h2")).to_have_text(re.compile(r"^\s*HeadlessChrome on Linux\s*$"))
     screenshot(page, "two-sessions")
 
     page.get_by_role("button", name=SIGN_OUT_OTHERS).click()
     expect(page).to_have_url(path_is("/accounts/sessions/"))
     expect(sessions).to_have_count(1)
-    expect(sessions.first).to_contain_text(THIS_BROWSER)
+    expect(sessions.first).to_contain_text("This device")
+    expect(page.locator(".govuk-notification-banner")).to_contain_text(
+        "You have signed out of your other sessions."
+    )
     expect(page.get_by_role("button", name=SIGN_OUT_OTHERS)).to_have_count(0)
     screenshot(page, "one-session")
 

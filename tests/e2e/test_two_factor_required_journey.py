@@ -29,7 +29,7 @@ def test_an_officer_sets_up_two_factor_before_anything_else(page, cast, settings
     expect(page.get_by_role("region", name="Important")).to_contain_text(EXPLANATION)
     screenshot(page, "told-why")
     page.locator("input[name=password]").fill(PASSWORD)
-    page.get_by_role("button", name=re.compile("Confirm", re.I)).click()
+    page.get_by_role("button", name="Continue").click()
 
     expect(page).to_have_url(path_is("/accounts/2fa/totp/activate/"))
     expect(page.get_by_role("region", name="Important")).to_contain_text(EXPLANATION)
@@ -43,7 +43,7 @@ def test_an_officer_sets_up_two_factor_before_anything_else(page, cast, settings
 
     secret = page.locator("#authenticator_secret").input_value()
     page.locator("input[name=code]").fill(totp_code(secret))
-    page.get_by_role("button", name="Activate").click()
+    page.get_by_role("button", name="Turn on two-factor authentication").click()
     expect(page).to_have_url(path_is("/accounts/2fa/recovery-codes/"))
     assert Authenticator.objects.filter(user=cast.officer, type=Authenticator.Type.TOTP).exists()
 
