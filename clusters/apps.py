@@ -17,6 +17,10 @@ class ClustersConfig(AppConfig):
         role_ended_hooks.append(end_positions_of_role)
         role_ending_consequences.append(positions_ending_with)
 
+        from .audit_labels import register as describe_audit_records
+
+        describe_audit_records()
+
         from accounts.two_factor import require_two_factor_for
 
         from .access import positions_needing_two_factor

@@ -125,6 +125,37 @@ class LeaveForm(ResolutionFields):
     pass
 
 
+class DissolveForm(ResolutionFields):
+    """Dissolving cannot be undone: its reason, and the resolution that decided it."""
+
+    reason = forms.CharField(
+        label="Why is the cluster being dissolved?",
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": "Enter why the cluster is being dissolved"},
+    )
+    minute_ref = forms.CharField(
+        label="Resolution reference",
+        max_length=60,
+        help_text="The decision or minute that resolved to dissolve it, for example decision 14",
+        error_messages={"required": "Enter the reference of the resolution to dissolve the cluster"},
+    )
+    field_order = ["reason", "minute_ref", "resolved_on"]
+
+    def __init__(self, *args, cluster: Cluster, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.cluster = cluster
+
+    def clean_resolved_on(self):
+        resolved_on = super().clean_resolved_on()
+        if resolved_on < self.cluster.formed_on:
+            formed = f"{self.cluster.formed_on.day} {self.cluster.formed_on:%B %Y}"
+            raise forms.ValidationError(
+                f"The date of the resolution must be on or after {formed}, when the cluster was formed"
+            )
+        return resolved_on
+
+
 class AppointForm(forms.Form):
     """An officer's appointment; `filling_vacancy` when a member council's clerk or the area's
     administrator appoints the chair or co-ordinator of a cluster that has neither."""

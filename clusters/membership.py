@@ -14,8 +14,8 @@ from parishes.models import Area, Council
 from . import audit
 from .access import LEADING_POSITIONS
 from .decisions import settle_open_ratifications
-from .leadership import vacate
-from .models import Cluster, Membership, Position
+from .leadership import end_position, vacate
+from .models import Cluster, Decision, Membership, Position
 
 
 class MembershipError(Exception):
@@ -266,25 +266,90 @@ _NEXT_STATUS = {
 }
 
 
+def what_dissolving_closes(cluster: Cluster) -> dict:
+    """What dissolving the cluster withdraws or ends: the confirmation page lists it, and
+    move_status closes exactly these."""
+    return {
+        "decisions": cluster.decisions.filter(status=Decision.Status.PROPOSED).order_by("number"),
+        "positions": cluster.positions.filter(ended_on__isnull=True)
+        .select_related("user", "council")
+        .order_by("kind", "starts_on"),
+        "invitations": cluster.memberships.filter(status=Membership.Status.INVITED)
+        .select_related("council")
+        .order_by("council__name"),
+    }
+
+
+def _close_for_dissolution(*, acting_user, cluster: Cluster) -> dict:
+    """Withdraw the open proposals and invitations and end every position, for the audit record.
+
+    Proposals are withdrawn in bulk, not one by one through withdraw_decision: that asks whether the
+    person may withdraw each (its proposer or the chair), while dissolving is the cluster's own
+    decision. Positions end through end_position, which takes away the permissions they carried.
+    """
+    closing = what_dissolving_closes(cluster)
+    decisions = list(closing["decisions"].select_for_update(of=("self",)))
+    Decision.objects.filter(pk__in=[d.pk for d in decisions]).update(
+        status=Decision.Status.WITHDRAWN,
+        withdrawn_at=timezone.now(),
+        withdrawn_by=acting_user if acting_user is not None and acting_user.is_authenticated else None,
+    )
+    positions = list(closing["positions"])
+    for position in positions:
+        end_position(acting_user=acting_user, position=position, cause="the cluster was dissolved")
+    invitations = list(closing["invitations"])
+    Membership.objects.filter(pk__in=[m.pk for m in invitations]).update(status=Membership.Status.WITHDRAWN)
+    return {
+        "decisions_withdrawn": [f"{d.number}. {d.title}" for d in decisions],
+        "positions_ended": [f"{p.get_kind_display()}: {p.user} ({p.council})" for p in positions],
+        "invitations_withdrawn": [m.council.name for m in invitations],
+    }
+
+
 @transaction.atomic
-def move_status(*, acting_user, cluster: Cluster, to: str) -> None:
-    """Forming → active → dissolved, each once, with its date."""
+def move_status(
+    *,
+    acting_user,
+    cluster: Cluster,
+    to: str,
+    reason: str = "",
+    minute_ref: str = "",
+    resolved_on: date | None = None,
+) -> None:
+    """Forming → active → dissolved, each once, with its date. Dissolving cannot be undone, so it
+    needs its reason and the resolution that decided it (reference and date), and it closes what
+    the cluster had open (what_dissolving_closes) in the same transaction."""
     cluster = Cluster.objects.select_for_update().get(pk=cluster.pk)
     if _NEXT_STATUS.get(cluster.status) != to:
-        raise MembershipError(f"A {cluster.get_status_display().lower()} cluster cannot become {to}.")
+        status = cluster.get_status_display().lower()
+        raise MembershipError(f"The cluster is {status}: it cannot become {to}.")
     before = cluster.status
-    cluster.status = to
     today = timezone.localdate()
+    details = {}
     if to == Cluster.Status.ACTIVE:
         cluster.active_since = today
     else:
+        reason, minute_ref = (reason or "").strip(), (minute_ref or "").strip()
+        if not (reason and minute_ref and resolved_on):
+            raise MembershipError("Give the reason for dissolving and the resolution that decided it.")
+        _check_resolution_date(resolved_on)
+        if resolved_on < cluster.formed_on:
+            raise MembershipError("The resolution cannot be dated before the cluster was formed.")
+        details = {
+            "reason": reason,
+            "resolution_ref": minute_ref,
+            "resolved_on": resolved_on.isoformat(),
+            **_close_for_dissolution(acting_user=acting_user, cluster=cluster),
+        }
         cluster.dissolved_on = today
+    cluster.status = to
     cluster.save()
+    summary = f"The cluster became {cluster.get_status_display().lower()}"
     audit.record(
         actor=acting_user,
         cluster=cluster,
         action="cluster.status",
-        summary=f"The cluster became {cluster.get_status_display().lower()}",
+        summary=f"{summary}: {reason}" if details else summary,
         before={"status": before},
-        after={"status": to},
+        after={"status": to, **details},
     )

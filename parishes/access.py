@@ -10,7 +10,14 @@ from django.db.models import QuerySet
 from django.http import Http404
 from guardian.core import ObjectPermissionChecker
 
-from .models import Area, AreaRole, AreaUserObjectPermission, Council, CouncilUserObjectPermission
+from .models import (
+    Area,
+    AreaRole,
+    AreaUserObjectPermission,
+    Council,
+    CouncilRole,
+    CouncilUserObjectPermission,
+)
 from .roles import AREA_PERMISSION_FOR_COUNCIL, GRANTABLE_COUNCIL_PERMISSIONS
 
 COUNCIL_PERMISSIONS = ("view_council", *GRANTABLE_COUNCIL_PERMISSIONS)
@@ -103,6 +110,22 @@ def people_acting_for(council_ids) -> dict[int, list]:
     for grant in grants:
         people[grant.content_object_id].append(grant.user)
     return people
+
+
+def ending_loses_access(user, role: CouncilRole | AreaRole) -> bool:
+    """Whether ending the role leaves the person who ends it unable to see its council or area:
+    it is their own, and neither another of their roles there nor a role in the area shows it to
+    them (a council's individual permissions go with the last role)."""
+    if role.user_id != user.pk:
+        return False
+    if isinstance(role, CouncilRole):
+        others = CouncilRole.objects.filter(council_id=role.council_id, user=user, ended_on__isnull=True)
+        area_id = role.council.area_id
+    else:
+        others = AreaRole.objects.none()
+        area_id = role.area_id
+    area_roles = AreaRole.objects.filter(area_id=area_id, user=user, ended_on__isnull=True)
+    return not others.exclude(pk=role.pk).exists() and not area_roles.exclude(pk=role.pk).exists()
 
 
 def area_roles_needing_two_factor(user) -> QuerySet[AreaRole]:

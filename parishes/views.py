@@ -8,7 +8,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
 from . import invitations, queries, register, services
-from .access import get_area_for_user, get_council_for_user
+from .access import ending_loses_access, get_area_for_user, get_council_for_user
+from .audit_display import history_page
 from .forms import (
     CouncilProfileForm,
     CouncilSearchForm,
@@ -122,6 +123,7 @@ def council_role_end(request, council_id, role_id):
     back = reverse("parishes:council_people", args=[council.pk])
     if request.method != "POST":
         context = {"place": council, "role": role, "back": back, "also_ends": consequences_of_ending(role)}
+        context["loses_access"] = ending_loses_access(request.user, role)
         return render(request, "parishes/role_end.html", context)
     try:
         services.end_council_role(
@@ -170,8 +172,8 @@ def council_invitation_withdraw(request, council_id, invitation_id):
 
 def council_history(request, council_id):
     council, _ = get_council_for_user(request.user, council_id, perm="view_council_audit")
-    page = Paginator(queries.council_history(council), EVENTS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "parishes/council_history.html", {"council": council, "page_obj": page})
+    context = history_page(request, queries.council_history(council), per_page=EVENTS_PER_PAGE)
+    return render(request, "parishes/council_history.html", {"council": council, **context})
 
 
 # Areas
@@ -223,7 +225,9 @@ def area_role_end(request, area_slug, role_id):
     role = get_object_or_404(area.roles.filter(ended_on__isnull=True).select_related("user"), pk=role_id)
     back = reverse("parishes:area_people", args=[area.slug])
     if request.method != "POST":
-        return render(request, "parishes/role_end.html", {"place": area, "role": role, "back": back})
+        context = {"place": area, "role": role, "back": back}
+        context["loses_access"] = ending_loses_access(request.user, role)
+        return render(request, "parishes/role_end.html", context)
     try:
         services.end_area_role(acting_user=request.user, role=role)
     except RoleError as error:

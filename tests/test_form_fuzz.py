@@ -204,6 +204,21 @@ def _answerable(cast):
     return {"council_id": cast.council_a.pk, "membership_id": membership.pk}
 
 
+def _answerable_cluster(cast):
+    """The cluster-level page of the same invitation."""
+    _answerable(cast)
+    return {"slug": cast.other_cluster.slug}
+
+
+def _row(council, **fields):
+    """A council's row of a page that records resolutions for many councils."""
+    return {f"council-{council.pk}-{name}": value for name, value in fields.items()}
+
+
+def _row_fields(council, **kinds):
+    return _row(council, **kinds, minute_ref="text", resolved_on="date")
+
+
 def _leaving(cast):
     membership = cast.cluster.memberships.get(council=cast.council_b, status="member")
     return {"slug": cast.cluster.slug, "membership_id": membership.pk}
@@ -352,8 +367,8 @@ CASES = [
         "clusters:status",
         "chair",
         cluster,
-        lambda cast: {"to": "dissolved"},
-        {"to": "choice"},
+        lambda cast: {"to": "dissolved", "reason": "Merged", "minute_ref": "9", "resolved_on": _iso(0)},
+        {"to": "choice", "reason": "text", "minute_ref": "text", "resolved_on": "date"},
         shows=("clusters:list",),
     ),
     Case(
@@ -376,9 +391,19 @@ CASES = [
         "clusters:invitation_answer",
         "clerk_a",
         _answerable,
-        lambda cast: {"answer": "join", "minute_ref": "26/9", "resolved_on": _iso(0)},
-        {"answer": "choice", "minute_ref": "text", "resolved_on": "date"},
+        lambda cast: _row(cast.council_a, answer="join", minute_ref="26/9", resolved_on=_iso(0)),
+        {},
         shows=("parishes:home",),
+        more_fields=lambda cast: _row_fields(cast.council_a, answer="choice"),
+    ),
+    Case(
+        "clusters:invitation",
+        "clerk_a",
+        _answerable_cluster,
+        lambda cast: _row(cast.council_a, answer="decline", minute_ref="26/9", resolved_on=_iso(0)),
+        {},
+        shows=("parishes:home",),
+        more_fields=lambda cast: _row_fields(cast.council_a, answer="choice"),
     ),
     Case(
         "clusters:appoint",
@@ -437,9 +462,10 @@ CASES = [
         "clusters:version_adopt",
         "clerk_a",
         cluster_urls.version,
-        lambda cast: {"minute_ref": "26/10", "resolved_on": _iso(0)},
-        {"minute_ref": "text", "resolved_on": "date"},
+        lambda cast: _row(cast.council_a, adopted="on", minute_ref="26/10", resolved_on=_iso(0)),
+        {},
         shows=("clusters:documents",),
+        more_fields=lambda cast: _row_fields(cast.council_a, adopted="choice"),
     ),
     Case(
         "clusters:decision_propose",
@@ -479,14 +505,10 @@ CASES = [
         "clusters:decision_vote",
         "clerk_a",
         _ratification,
-        lambda cast: {
-            "council": cast.council_a.pk,
-            "choice": "for",
-            "minute_ref": "26/11",
-            "resolved_on": _iso(0),
-        },
-        {"council": "choice", "choice": "choice", "minute_ref": "text", "resolved_on": "date"},
+        lambda cast: _row(cast.council_a, choice="for", minute_ref="26/11", resolved_on=_iso(0)),
+        {},
         shows=("clusters:decisions",),
+        more_fields=lambda cast: _row_fields(cast.council_a, choice="choice"),
     ),
     Case("clusters:objective_new", "secretary", cluster, _objective_body, OBJECTIVE_FIELDS, shows=DATED),
     Case(
@@ -583,7 +605,6 @@ OUT_OF_SCOPE = {
     "post-appoint": lambda cast: {
         "holder": [f"{cast.clerk_c.pk}:{cast.council_c.pk}", f"{cast.clerk_b.pk}:{cast.council_a.pk}"]
     },
-    "post-decision_vote": lambda cast: {"council": [cast.council_b.pk, cast.council_c.pk]},
     "post-decision_propose": lambda cast: {"proposer": [cast.council_b.pk, cast.council_c.pk, "cluster"]},
     "post-objective_new": lambda cast: {"owner_council": [cast.council_c.pk, cast.council_d.pk]},
     "post-objective_edit": lambda cast: {"owner_council": [cast.council_c.pk, cast.council_d.pk]},

@@ -3,12 +3,13 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 
+from parishes.audit_display import history_page
 from parishes.forms import form_data
 
 from .. import access, queries
 from .. import membership as membership_service
 from ..access import get_cluster_for_user, may_start_cluster, visible_clusters
-from ..forms import ClusterForm
+from ..forms import ClusterForm, DissolveForm
 from ..membership import ClusterNameTaken, MembershipError
 from ..models import Cluster
 
@@ -84,22 +85,30 @@ def cluster_edit(request, slug):
 
 def cluster_status(request, slug):
     cluster, _ = get_cluster_for_user(request.user, slug, perm="change_cluster")
-    if request.method == "POST":
+    dissolving = cluster.status == Cluster.Status.ACTIVE
+    form = DissolveForm(*form_data(request), cluster=cluster) if dissolving else None
+    to = request.POST.get("to", "")
+    dissolves = dissolving and to == Cluster.Status.DISSOLVED
+    # Only a dissolution waits for its form; any other step (a page left open while the cluster
+    # moved on) goes to the service, which says why it is refused.
+    if request.method == "POST" and (not dissolves or form.is_valid()):
+        decided = form.cleaned_data if dissolves else {}
         try:
-            membership_service.move_status(
-                acting_user=request.user, cluster=cluster, to=request.POST.get("to", "")
-            )
+            membership_service.move_status(acting_user=request.user, cluster=cluster, to=to, **decided)
         except MembershipError as error:
-            messages.error(request, str(error))
+            if not dissolves:
+                messages.error(request, str(error))
+                return redirect(cluster)
+            form.add_error(None, str(error))
         else:
             cluster.refresh_from_db()
             messages.success(request, f"The cluster is now {cluster.get_status_display().lower()}.")
-        return redirect(cluster)
-    return render(request, "clusters/cluster_status.html", {"cluster": cluster})
+            return redirect(cluster)
+    closing = membership_service.what_dissolving_closes(cluster) if dissolving else {}
+    return render(request, "clusters/cluster_status.html", {"cluster": cluster, "form": form, **closing})
 
 
 def history(request, slug):
     cluster, _ = get_cluster_for_user(request.user, slug)
-    events = cluster.events.select_related("actor")
-    page = Paginator(events, EVENTS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "clusters/history.html", {"cluster": cluster, "page_obj": page})
+    context = history_page(request, cluster.events.select_related("actor"), per_page=EVENTS_PER_PAGE)
+    return render(request, "clusters/history.html", {"cluster": cluster, **context})

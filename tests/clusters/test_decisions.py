@@ -128,7 +128,14 @@ def test_a_council_that_is_not_a_member_cannot_propose(cast):
 
 
 def test_a_dissolved_cluster_makes_no_decisions(cast):
-    membership.move_status(acting_user=cast.chair, cluster=cast.cluster, to="dissolved")
+    membership.move_status(
+        acting_user=cast.chair,
+        cluster=cast.cluster,
+        to="dissolved",
+        reason="Merged",
+        minute_ref="Decision 9",
+        resolved_on=TODAY,
+    )
     with pytest.raises(DecisionError, match="dissolved"):
         propose(cast)
 

@@ -86,7 +86,14 @@ def test_the_lead_council_cannot_leave(cast):
 def test_status_moves_forward_only(cast):
     with pytest.raises(MembershipError):
         membership.move_status(acting_user=cast.chair, cluster=cast.cluster, to="forming")
-    membership.move_status(acting_user=cast.chair, cluster=cast.cluster, to="dissolved")
+    membership.move_status(
+        acting_user=cast.chair,
+        cluster=cast.cluster,
+        to="dissolved",
+        reason="Merged",
+        minute_ref="Decision 9",
+        resolved_on=TODAY,
+    )
     cast.cluster.refresh_from_db()
     assert cast.cluster.dissolved_on == TODAY
     with pytest.raises(MembershipError, match="dissolved"):

@@ -93,7 +93,14 @@ def test_the_owner_must_be_a_member_council(cast):
 
 def test_a_dissolved_clusters_objectives_cannot_change(cast):
     objective = make(cast)
-    membership.move_status(acting_user=cast.chair, cluster=cast.cluster, to="dissolved")
+    membership.move_status(
+        acting_user=cast.chair,
+        cluster=cast.cluster,
+        to="dissolved",
+        reason="Merged",
+        minute_ref="Decision 9",
+        resolved_on=TODAY,
+    )
     cast.cluster.refresh_from_db()
 
     with pytest.raises(ObjectiveError, match="dissolved"):
