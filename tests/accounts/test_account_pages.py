@@ -109,6 +109,8 @@ def walk(db):
     visit("code by email", person, reverse("account_request_reauthentication_code"))
     sent = person.post(reverse("account_request_reauthentication_code"), {"recipient": someone.email})
     visit("code from the email", person, sent.url)
+    # Said once, by the page: no banner repeats it.
+    assert success_banners(pages["code from the email"]) == []
     assert person.post(reverse("account_reauthenticate"), {"password": PASSWORD}).status_code == 302
     visit("set up two-factor", person, reverse("mfa_activate_totp"))
     visit("sessions", person, reverse("usersessions_list"))
