@@ -8,6 +8,7 @@ from io import StringIO
 
 import pytest
 from django.apps import apps
+from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import transaction
@@ -263,6 +264,11 @@ def test_rendering_pdfs_logs_no_font_subsetting():
 def test_running_it_twice_changes_nothing(demo, db):
     first = counts()
     latest = ClusterEvent.objects.latest("pk").pk
+    trace = logging.getLogger("celery.app.trace").level
     call_command("seed_demo", stdout=StringIO())
     assert counts() == first
     assert ClusterEvent.objects.latest("pk").pk == latest
+    # The command silences emails and in-process task logs while it runs only: the tests that
+    # follow still see their emails.
+    assert django_settings.EMAIL_BACKEND == "django.core.mail.backends.locmem.EmailBackend"
+    assert logging.getLogger("celery.app.trace").level == trace

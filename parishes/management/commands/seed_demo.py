@@ -1,7 +1,9 @@
 import logging
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.test import override_settings
 
 from parishes.demo import DEFAULT_PASSWORD, seed_demo
 
@@ -12,6 +14,21 @@ from parishes.demo import DEFAULT_PASSWORD, seed_demo
 IN_PROCESS_NOISE = {"celery.app.trace": logging.WARNING, "kombu.connection": logging.ERROR}
 
 
+@contextmanager
+def _quiet_in_process_tasks():
+    loggers = (
+        [logging.getLogger(name) for name in IN_PROCESS_NOISE] if settings.CELERY_TASK_ALWAYS_EAGER else []
+    )
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(IN_PROCESS_NOISE[logger.name])
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
+
+
 class Command(BaseCommand):
     help = "Build the demo areas, councils and people. Running it again changes nothing."
 
@@ -20,12 +37,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, password, **options):
         # The demo's people have .example addresses: the emails its invitations, decisions and
-        # appointments would send go nowhere (this command's process only).
-        settings.EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
-        if settings.CELERY_TASK_ALWAYS_EAGER:
-            for name, level in IN_PROCESS_NOISE.items():
-                logging.getLogger(name).setLevel(level)
-        sign_ins = seed_demo(password=password)
+        # appointments would send go nowhere. Only while it runs, so that a process calling the
+        # command (the tests) keeps its own email backend afterwards.
+        dummy = "django.core.mail.backends.dummy.EmailBackend"
+        with override_settings(EMAIL_BACKEND=dummy), _quiet_in_process_tasks():
+            sign_ins = seed_demo(password=password)
         width = max(len(s.email) for s in sign_ins)
         role_width = max(len(s.role) for s in sign_ins)
         self.stdout.write(f"{'Email'.ljust(width)}  {'Role'.ljust(role_width)}  Council or area")
