@@ -65,4 +65,5 @@ def register() -> None:
             "decision": "Decisions",
             "report": "Annual reports",
         },
+        hidden={"report"},
     )

@@ -29,14 +29,19 @@ value_labels: dict[str, Mapping | Callable] = {}
 # the prefix of an action ("decision" of "decision.approved") -> the kind of change it is, as the
 # history's filter offers it; several prefixes may share one kind ("position", "rota": "Officers")
 change_kinds: dict[str, str] = {}
+# keys that mean nothing to a reader (a row's id, kept for whoever traces a record in the database)
+hidden_keys: set[str] = set()
 
 EMPTY = "–"
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 
 
-def describe(*, labels: dict | None = None, values: dict | None = None, kinds: dict | None = None) -> None:
+def describe(
+    *, labels: dict | None = None, values: dict | None = None, kinds: dict | None = None, hidden=()
+) -> None:
     """Register how an app's audit records read (called once, from the app's ready())."""
+    hidden_keys.update(hidden)
     field_labels.update(labels or {})
     value_labels.update(values or {})
     change_kinds.update(kinds or {})
@@ -81,7 +86,11 @@ def value_of(key: str, value) -> str:
 
 def rows(values: dict | None) -> list[tuple[str, str]]:
     """A stored `before` or `after` as (label, value) rows, in the order the service wrote them."""
-    return [(label_of(key), value_of(key, value)) for key, value in (values or {}).items()]
+    return [
+        (label_of(key), value_of(key, value))
+        for key, value in (values or {}).items()
+        if key not in hidden_keys
+    ]
 
 
 def kind_of(action: str) -> str:
@@ -136,7 +145,6 @@ describe(
         "expires_at": "Invitation expires",
         "financial_year": "Financial year",
         "band_d": "Band D equivalents",
-        "import": "Register import",
         "created": "Councils added",
         "updated": "Councils updated",
         **{name: capfirst(Council._meta.get_field(name).verbose_name) for name in ("name", "kind")},
@@ -156,4 +164,5 @@ describe(
         "invitation": "Invitations",
         "register": "Register imports",
     },
+    hidden={"import"},
 )

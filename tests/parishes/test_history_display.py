@@ -83,6 +83,9 @@ def test_values_already_stored_as_labels_and_odd_values_pass_through():
         ("Notes", "2026-13-45T99:99 is not a moment")
     ]
     assert rows(None) == [] and rows({}) == []
+    # a row's id means nothing to a reader
+    assert rows({"report": 12, "year": 2025}) == [("Financial year", "2025–26")]
+    assert rows({"import": 3, "created": 4}) == [("Councils added", "4")]
 
 
 # The pages
