@@ -5,6 +5,9 @@ over). Without /usr/bin/chromium the journeys are skipped locally and fail in CI
 
 Screenshots of the pages a journey names land in artifacts/screenshots/ (gitignored): one per
 named step (<test>--<step>.png) and the page as the test left it (<test>.png), pass or fail.
+
+Every page a journey visits is scanned with axe-core (npm's axe-core, see AxeScan), and any
+violation fails the journey: accessibility is checked wherever the journeys go, not page by page.
 """
 
 import os
@@ -29,6 +32,7 @@ CHROMIUM_ARGS = [
 ]
 SCREENSHOTS = Path(django_settings.BASE_DIR) / "artifacts" / "screenshots"
 TIMEOUT_MS = 10_000
+AXE_SCRIPT = Path(django_settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
 
 
 class _Chromium:
@@ -94,21 +98,87 @@ def browser():
     return _chromium.get()
 
 
+class AxeScan:
+    """axe-core over every document of every journey (axe_scan.js does the scanning in the page).
+
+    Each document reports once it has loaded, with every rule axe runs by default (WCAG 2.0 to 2.2
+    A and AA, and its best practices, such as content outside a landmark). Links and forms wait
+    for that report in the page; a journey's own page.goto waits for it here (wait_for_report).
+    A document that loaded but never reported (left mid-scan) is a failure too, never a pass.
+    """
+
+    SCRIPTS = (AXE_SCRIPT, Path(__file__).with_name("axe_scan.js"))
+
+    def __init__(self):
+        self.violations: list[str] = []
+        self.loaded: dict = {}  # page -> the URL of its document loaded and not yet reported
+
+    def watch(self, context) -> None:
+        if not AXE_SCRIPT.exists():
+            pytest.fail(f"{AXE_SCRIPT} is missing: run npm ci (axe-core is a devDependency)")
+        context.expose_binding("__axeReport", self._report)
+        for script in self.SCRIPTS:
+            context.add_init_script(path=str(script))
+        context.on("page", self._watch_page)
+
+    def _watch_page(self, page) -> None:
+        page.on("load", lambda page: self._loaded(page))
+        goto = page.goto
+
+        def goto_after_report(*args, **kwargs):
+            self.wait_for_report(page)
+            return goto(*args, **kwargs)
+
+        page.goto = goto_after_report
+
+    def _loaded(self, page) -> None:
+        if page.url.startswith("http"):
+            self.loaded[page] = page.url
+
+    def _report(self, source, violations, error=None) -> None:
+        url = source["frame"].url
+        self.loaded.pop(source["page"], None)
+        if error is not None:
+            self.violations.append(f"{url}: axe-core could not run: {error}")
+        for violation in violations or ():
+            targets = "; ".join(violation["targets"][:5])
+            rule = f"{violation['id']} ({violation['impact']}, {violation['help']})"
+            self.violations.append(f"{url}: {rule} at {targets}")
+
+    def wait_for_report(self, page) -> None:
+        if page in self.loaded and not page.is_closed():
+            page.wait_for_function("() => window.__axeReported === true")
+
+    def assert_clean(self) -> None:
+        unscanned = [f"{url}: left before axe-core had scanned it" for url in self.loaded.values()]
+        problems = self.violations + unscanned
+        assert not problems, "axe-core found accessibility problems:\n" + "\n".join(problems)
+
+
 @pytest.fixture
 def new_context(browser, live_server):
-    """Open a fresh browser context (its own cookies) on the live server; closed after the test."""
+    """Open a fresh browser context (its own cookies) on the live server; closed after the test,
+    once every page still open has been scanned and axe-core's findings asserted (AxeScan)."""
     contexts = []
+    axe = AxeScan()
 
     def open_context():
         context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
         context.set_default_timeout(TIMEOUT_MS)
         context.set_default_navigation_timeout(TIMEOUT_MS)
+        axe.watch(context)
         contexts.append(context)
         return context
 
     yield open_context
-    for context in contexts:
-        context.close()
+    try:
+        for context in contexts:
+            for page in context.pages:
+                axe.wait_for_report(page)
+    finally:
+        for context in contexts:
+            context.close()
+    axe.assert_clean()
 
 
 @pytest.fixture
@@ -207,3 +277,11 @@ def totp_code(secret: str, *, margin: float = 3.0) -> str:
     if left < margin:
         time.sleep(left + 0.05)
     return format_hotp_value(hotp_value(secret, int(time.time()) // period))
+
+
+def fill_date(scope, legend: str, day) -> None:
+    """Type a date into a GOV.UK date input: its three boxes, in the group its legend names."""
+    group = scope.get_by_role("group", name=legend)
+    group.get_by_label("Day", exact=True).fill(str(day.day))
+    group.get_by_label("Month", exact=True).fill(str(day.month))
+    group.get_by_label("Year", exact=True).fill(str(day.year))
