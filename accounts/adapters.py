@@ -24,6 +24,16 @@ def lockout_minutes() -> int:
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    # allauth's wording, in the service's own voice (GOV.UK style: say what to do).
+    error_messages = {
+        **DefaultAccountAdapter.error_messages,
+        "email_password_mismatch": "Enter the email address and password of your account",
+        "enter_current_password": "Enter your current password",
+        "incorrect_code": "The code is not right: enter the code shown now",
+        "incorrect_password": "The password is not right",
+        "invalid_or_expired_key": "This link has expired or has already been used",
+    }
+
     def pre_authenticate(self, request, **credentials):
         try:
             super().pre_authenticate(request, **credentials)

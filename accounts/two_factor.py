@@ -102,6 +102,7 @@ def two_factor_state_for_request(request) -> TwoFactorState:
 class MFAAdapter(DefaultMFAAdapter):
     error_messages = {
         **DefaultMFAAdapter.error_messages,
+        "incorrect_code": _("The code is not right: enter the 6-digit code your authenticator app shows now"),
         "cannot_delete_authenticator": _(
             "You cannot turn off two-factor authentication while you chair, vice-chair or co-ordinate "
             "a cluster, are a county officer or area administrator, or are a site administrator."

@@ -175,7 +175,7 @@ def test_two_factor_authentication_turned_on_and_used(page, cast, sign_in, sign_
     # A wrong code is refused and nothing is activated.
     page.locator("input[name=code]").fill(_wrong_code(secret))
     page.get_by_role("button", name=TURN_ON).click()
-    expect(page.locator(".govuk-error-summary")).to_contain_text("Incorrect code")
+    expect(page.locator(".govuk-error-summary")).to_contain_text("The code is not right")
     expect(page.locator("#authenticator_secret")).to_have_value(secret)
 
     page.locator("input[name=code]").fill(totp_code(secret))
@@ -203,7 +203,7 @@ def test_two_factor_authentication_turned_on_and_used(page, cast, sign_in, sign_
     page.locator("input[name=code]").fill(_wrong_code(secret))
     page.get_by_role("button", name=SIGN_IN).click()
     expect(page).to_have_url(path_is("/accounts/2fa/authenticate/"))
-    expect(page.locator(".govuk-error-summary")).to_contain_text("Incorrect code")
+    expect(page.locator(".govuk-error-summary")).to_contain_text("The code is not right")
     screenshot(page, "wrong-code")
     _assert_signed_out(page)
 
