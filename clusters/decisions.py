@@ -18,6 +18,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.emails import send_templated_email
+from config.dates import not_before
 from parishes.access import people_acting_for
 from parishes.models import Council
 
@@ -28,7 +29,19 @@ from .uploads import UploadError, check_upload
 
 
 class DecisionError(Exception):
-    """A change the rules refuse; its message is shown to the person."""
+    """A change the rules refuse; its message is shown to the person, next to the field it is about
+    when there is one."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+def check_vote_date(decision: Decision, resolved_on: datetime.date) -> None:
+    """A council cannot have resolved on a proposal before it was made (VoteForm asks this too)."""
+    proposed = timezone.localdate(decision.proposed_at)
+    if message := not_before(resolved_on, proposed, "when the decision was proposed"):
+        raise DecisionError(message, "resolved_on")
 
 
 @dataclass(frozen=True)
@@ -302,7 +315,8 @@ def record_vote(
     if not minute_ref.strip():
         raise DecisionError("Enter the minute reference of the council's resolution.")
     if resolved_on > timezone.localdate():
-        raise DecisionError("The date of the resolution cannot be in the future.")
+        raise DecisionError("The date of the resolution cannot be in the future.", "resolved_on")
+    check_vote_date(decision, resolved_on)
     if decision.votes.filter(council=council).exists():
         raise DecisionError(f"{council} has already recorded its resolution on this decision.")
     vote = Vote.objects.create(

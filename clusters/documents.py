@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
+from config.dates import not_before
 from parishes.models import Council
 
 from . import audit
@@ -35,6 +36,13 @@ class DocumentError(Exception):
 def _check_open(cluster: Cluster) -> None:
     if cluster.status == Cluster.Status.DISSOLVED:
         raise DocumentError("The cluster has been dissolved: its documents can no longer change")
+
+
+def check_adoption_date(version: DocumentVersion, resolved_on: date) -> None:
+    """A council cannot have adopted a version before it was added (AdoptForm asks this too)."""
+    added = timezone.localdate(version.created_at)
+    if message := not_before(resolved_on, added, f"when version {version.number} was added"):
+        raise DocumentError(message, "resolved_on")
 
 
 def check_review_date(review_on: date | None) -> None:
@@ -161,6 +169,7 @@ def record_adoption(
         raise DocumentError("Enter the minute reference", "minute_ref")
     if resolved_on > timezone.localdate():
         raise DocumentError("The date of the resolution must be today or in the past", "resolved_on")
+    check_adoption_date(version, resolved_on)
     if version.adoptions.filter(council=council).exists():
         raise DocumentError(f"{council} has already adopted version {version.number}", "council")
     try:

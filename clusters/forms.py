@@ -3,19 +3,33 @@
 from django import forms
 from django.utils import timezone
 
+from config.date_input import GovukDateField
 from config.dates import check_year
 from parishes.models import Council, CouncilRole
 
+from .decisions import DecisionError
+from .documents import DocumentError
 from .leadership import VACANCY_KINDS, LeadershipError, check_term
+from .membership import MembershipError, check_leave_date
 from .models import Cluster, Membership, Position
 
 
 def date_field(label, **kwargs):
-    # ISO dates: a browser's date input shows nothing for the en-GB format Django would use.
-    widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    """Every date of the cluster forms: GOV.UK's date input (config/date_input.py); `subject` names
+    the date in its messages where the label does not read well there."""
     # Only the years a council can mean: far-past and far-future dates break pages that show them.
     validators = [check_year, *kwargs.pop("validators", [])]
-    return forms.DateField(label=label, widget=widget, validators=validators, **kwargs)
+    return GovukDateField(label=label, validators=validators, **kwargs)
+
+
+def in_order(check, record, resolved_on):
+    """A service's order-of-dates rule (check_vote_date, check_answer_date …) asked by the form, so
+    that its message stands next to the date; the service asks again when it records."""
+    try:
+        check(record, resolved_on)
+    except (DecisionError, DocumentError, MembershipError) as error:
+        raise forms.ValidationError(str(error)) from None
+    return resolved_on
 
 
 class ResolutionFields(forms.Form):
@@ -28,8 +42,7 @@ class ResolutionFields(forms.Form):
         error_messages={"required": "Enter the minute reference"},
     )
     resolved_on = date_field(
-        "Date of the resolution",
-        error_messages={"required": "Enter the date of the resolution", "invalid": "Enter a real date"},
+        "Date of the resolution", error_messages={"required": "Enter the date of the resolution"}
     )
 
     def clean_resolved_on(self):
@@ -122,7 +135,12 @@ class AnswerForm(ResolutionFields):
 
 
 class LeaveForm(ResolutionFields):
-    pass
+    def __init__(self, *args, membership: Membership, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.membership = membership
+
+    def clean_resolved_on(self):
+        return in_order(check_leave_date, self.membership, super().clean_resolved_on())
 
 
 class DissolveForm(ResolutionFields):
@@ -168,9 +186,12 @@ class AppointForm(forms.Form):
         help_text="People who hold a role in a member council",
         error_messages={"required": "Select a person"},
     )
-    starts_on = date_field("Term starts", error_messages={"required": "Enter the date the term starts"})
+    starts_on = date_field("Term starts", subject="The date the term starts")
     ends_on = date_field(
-        "Term ends", required=False, help_text="Leave empty for a term without an end date; at most 5 years"
+        "Term ends",
+        subject="The date the term ends",
+        required=False,
+        help_text="Leave empty for a term without an end date; at most 5 years",
     )
     chosen_at = forms.CharField(
         label="The resolution or meeting that chose them",

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.emails import send_templated_email
+from config.dates import not_before
 from parishes.access import people_acting_for
 from parishes.models import Area, Council
 
@@ -19,7 +20,12 @@ from .models import Cluster, Decision, Membership, Position
 
 
 class MembershipError(Exception):
-    """A change the rules refuse; its message is shown to the person."""
+    """A change the rules refuse; its message is shown to the person, next to the field it is about
+    when there is one."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
 class ClusterNameTaken(MembershipError):
@@ -50,7 +56,22 @@ def _refuse_taken_name(area: Area, name: str, cluster: Cluster | None = None) ->
 
 def _check_resolution_date(resolved_on: date) -> None:
     if resolved_on > timezone.localdate():
-        raise MembershipError("The date of the resolution cannot be in the future.")
+        raise MembershipError("The date of the resolution cannot be in the future.", "resolved_on")
+
+
+def check_answer_date(membership: Membership, resolved_on: date) -> None:
+    """A council cannot have answered an invitation before it was sent (AnswerForm asks this too)."""
+    invited = timezone.localdate(membership.invited_at)
+    if message := not_before(resolved_on, invited, "when the council was invited"):
+        raise MembershipError(message, "resolved_on")
+
+
+def check_leave_date(membership: Membership, resolved_on: date) -> None:
+    """A council cannot have resolved to leave before it joined (LeaveForm asks this too)."""
+    if membership.joined_on is None:  # only a member leaves, and every member has joined_on
+        return
+    if message := not_before(resolved_on, membership.joined_on, "when the council joined the cluster"):
+        raise MembershipError(message, "resolved_on")
 
 
 def _tell_councils(cluster: Cluster, council_ids, template: str, context: dict) -> None:
@@ -131,6 +152,7 @@ def answer_invitation(
     if membership.status != Membership.Status.INVITED:
         raise MembershipError("This invitation has already been answered or withdrawn.")
     _check_resolution_date(resolved_on)
+    check_answer_date(membership, resolved_on)
     membership.status = Membership.Status.MEMBER if accept else Membership.Status.DECLINED
     membership.joined_on = resolved_on if accept else None
     membership.join_minute_ref = minute_ref
@@ -183,6 +205,7 @@ def leave_cluster(*, acting_user, membership: Membership, minute_ref: str, resol
     if membership.status != Membership.Status.MEMBER:
         raise MembershipError("Only a member council can leave.")
     _check_resolution_date(resolved_on)
+    check_leave_date(membership, resolved_on)
     cluster = membership.cluster
     if cluster.lead_council_id == membership.council_id:
         raise MembershipError("The lead council cannot leave: the cluster must choose another lead first.")

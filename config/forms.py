@@ -4,6 +4,8 @@ from django.forms import widgets
 from django.forms.boundfield import BoundField
 from django.forms.renderers import TemplatesSetting
 
+from .date_input import GovukDateInput, box_id, boxes_at_fault, hint_with_example
+
 
 def _widget_classes(widget: widgets.Widget, has_errors: bool) -> list[str]:
     """The GOV.UK class (and error modifier) for the element a widget renders."""
@@ -26,6 +28,15 @@ def _widget_classes(widget: widgets.Widget, has_errors: bool) -> list[str]:
 
 
 class GovukBoundField(BoundField):
+    def __init__(self, form, field, name):
+        super().__init__(form, field, name)
+        if self.is_date_input:
+            self.help_text = hint_with_example(self.help_text)
+
+    @property
+    def is_date_input(self) -> bool:
+        return isinstance(self.field.widget, GovukDateInput)
+
     def build_widget_attrs(self, attrs, widget=None):
         widget = widget or self.field.widget
         attrs = super().build_widget_attrs(attrs, widget)
@@ -36,11 +47,16 @@ class GovukBoundField(BoundField):
         # GOV.UK: no placeholder text (it vanishes as people type and fails contrast). False
         # drops an attribute that a widget (allauth's, notably) sets for itself.
         attrs["placeholder"] = False
+        if self.is_date_input:
+            attrs[GovukDateInput.AT_FAULT] = boxes_at_fault(self.errors)
         return attrs
 
     @property
     def error_anchor_id(self) -> str:
-        """The element the error summary links to: the first option of a radio/checkbox group."""
+        """The element the error summary links to: the first option of a radio/checkbox group, the
+        first box at fault of a date."""
+        if self.is_date_input:
+            return box_id(self.auto_id, (boxes_at_fault(self.errors) or ["day"])[0])
         if isinstance(self.field.widget, widgets.RadioSelect):
             return f"{self.auto_id}_0"
         return self.id_for_label or self.auto_id

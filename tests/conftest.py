@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from clusters import leadership, membership
 from clusters.leadership import add_months
-from clusters.models import Position
+from clusters.models import Membership, Position
 from parishes import services
 from parishes.models import AreaRole, Council, CouncilRole
 
@@ -40,6 +40,10 @@ def _cluster(name, lead, clerk, members=()):
     )
     for council, council_clerk in members:
         invited = membership.invite_council(acting_user=clerk, cluster=cluster, council=council)
+        # Invited in March, so that the resolution of 1 April answers an invitation already sent.
+        Membership.objects.filter(pk=invited.pk).update(
+            invited_at=datetime.datetime(2026, 3, 2, tzinfo=datetime.UTC)
+        )
         membership.answer_invitation(
             acting_user=council_clerk,
             membership=invited,

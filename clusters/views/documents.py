@@ -100,7 +100,6 @@ class DocumentForm(VersionForm):
         "Review date",
         required=False,
         help_text="When the members should look at it again, usually a year after it is adopted",
-        error_messages={"invalid": "Enter a real date"},
     )
     notes = None
     field_order = ["kind", "title", "file", "text", "review_on"]
@@ -110,7 +109,7 @@ class ReviewForm(forms.Form):
     review_on = date_field(
         "Review date",
         help_text="When the members should look at the document again",
-        error_messages={"required": "Enter the review date", "invalid": "Enter a real date"},
+        error_messages={"required": "Enter the review date"},
     )
 
 
@@ -135,8 +134,7 @@ class AdoptForm(forms.Form):
         },
     )
     resolved_on = date_field(
-        "Date of the resolution",
-        error_messages={"required": "Enter the date of the resolution", "invalid": "Enter a real date"},
+        "Date of the resolution", error_messages={"required": "Enter the date of the resolution"}
     )
 
     def __init__(self, *args, councils: list[Council], **kwargs):

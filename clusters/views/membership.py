@@ -67,14 +67,14 @@ def leave(request, slug, membership_id):
     )
     if not permissions.may_leave(membership):
         raise PermissionDenied
-    form = LeaveForm(*form_data(request))
+    form = LeaveForm(*form_data(request), membership=membership)
     if request.method == "POST" and form.is_valid():
         try:
             membership_service.leave_cluster(
                 acting_user=request.user, membership=membership, **form.cleaned_data
             )
         except MembershipError as error:
-            form.add_error(None, str(error))
+            form.add_error(error.field, str(error))
         else:
             messages.success(request, f"{membership.council} has left {cluster}.")
             return redirect(membership.council)

@@ -49,9 +49,7 @@ class ObjectiveForm(forms.Form):
         help_text="For example 4 cuts a season",
         error_messages={"required": "Enter the target"},
     )
-    due_on = date_field(
-        "Due date", error_messages={"required": "Enter the due date", "invalid": "Enter a real date"}
-    )
+    due_on = date_field("Due date", error_messages={"required": "Enter the due date"})
     review_every_months = forms.TypedChoiceField(
         label="Review every",
         coerce=int,
@@ -61,9 +59,9 @@ class ObjectiveForm(forms.Form):
     )
     next_review_on = date_field(
         "Next review",
+        subject="The date of the next review",
         required=False,
         help_text="Leave empty to review it one review period from today",
-        error_messages={"invalid": "Enter a real date"},
     )
 
     def __init__(self, *args, cluster: Cluster, objective: Objective | None = None, **kwargs):

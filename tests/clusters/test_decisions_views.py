@@ -443,7 +443,7 @@ def test_bad_votes_are_explained_and_change_nothing(cast, client_for):
         url("decision_vote", cast, decision.number),
         {"council": cast.council_b.pk, "choice": "for", "minute_ref": "B/1", "resolved_on": "31/02/2026"},
     )
-    assert "Enter a real date" in response.content.decode()
+    assert "Date of the resolution must be a real date" in response.content.decode()
     assert not Vote.objects.exists()
 
 

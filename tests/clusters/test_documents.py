@@ -47,7 +47,7 @@ def adopt(cast, version, council=None, clerk=None, **fields):
         version=version,
         council=council or cast.council_a,
         minute_ref=fields.get("minute_ref", "45/26"),
-        resolved_on=fields.get("resolved_on", YESTERDAY),
+        resolved_on=fields.get("resolved_on", TODAY),  # not before the version was added
     )
 
 
@@ -129,7 +129,7 @@ def test_a_member_council_adopts_the_current_version_by_resolution(cast):
     assert (adoption.council, adoption.minute_ref, adoption.resolved_on, adoption.recorded_by) == (
         cast.council_a,
         "45/26",
-        YESTERDAY,
+        TODAY,
         cast.clerk_a,
     )
     event = ClusterEvent.objects.get(action="document.adopted")
@@ -405,7 +405,10 @@ def test_the_secretary_uploads_a_document(cast, client_for, settings):
             {"kind": "mou", "title": "MoU", "text": "Words", "review_on": YESTERDAY.isoformat()},
             ["The review date must be today or in the future"],
         ),
-        ({"kind": "mou", "title": "MoU", "text": "Words", "review_on": "2026-02-30"}, ["Enter a real date"]),
+        (
+            {"kind": "mou", "title": "MoU", "text": "Words", "review_on": "2026-02-30"},
+            ["Review date must be a real date"],
+        ),
         ({"kind": "castle", "title": "MoU", "text": "Words"}, ["Select the kind of document"]),
     ],
 )
@@ -496,7 +499,7 @@ def test_a_clerk_records_their_councils_adoption(cast, client_for):
     target = url("version_adopt", cast, document.pk, version.pk)
     page = client.get(target).content.decode()
     assert "You are recording it for <strong>Ashby</strong>" in page and 'name="council"' not in page
-    response = client.post(target, {"minute_ref": "45/26", "resolved_on": YESTERDAY.isoformat()})
+    response = client.post(target, {"minute_ref": "45/26", "resolved_on": TODAY.isoformat()})
     assert response.status_code == 302 and response["Location"] == url("document", cast, document.pk)
     assert Adoption.objects.get().council == cast.council_a
     page = client.get(target).content.decode()
@@ -511,7 +514,7 @@ def test_a_clerk_records_their_councils_adoption(cast, client_for):
         ({}, "Enter the minute reference"),
         ({}, "Enter the date of the resolution"),
         ({"minute_ref": "45/26", "resolved_on": TOMORROW.isoformat()}, "must be today or in the past"),
-        ({"minute_ref": "45/26", "resolved_on": "31/31/2026"}, "Enter a real date"),
+        ({"minute_ref": "45/26", "resolved_on": "31/31/2026"}, "Date of the resolution must be a real date"),
     ],
 )
 def test_bad_adoptions_are_explained_and_change_nothing(cast, client_for, data, error):
@@ -530,7 +533,7 @@ def test_a_person_acting_for_two_member_councils_says_which_adopted(cast, client
     target = url("version_adopt", cast, document.pk, version.pk)
     page = client.get(target).content.decode()
     assert "Which council resolved to adopt it?" in page and "Ashby" in page and "Brampton" in page
-    resolution = {"minute_ref": "7/26", "resolved_on": YESTERDAY.isoformat()}
+    resolution = {"minute_ref": "7/26", "resolved_on": TODAY.isoformat()}
     response = client.post(target, resolution)
     assert "Select the council" in response.content.decode()
     response = client.post(target, {**resolution, "council": cast.council_c.pk})

@@ -386,7 +386,7 @@ def test_the_new_objective_form_offers_only_member_councils(cast, client_for):
     [
         ({"title": ""}, "title", "Enter a title"),
         ({"owner_council": ""}, "owner_council", "Select the owner council"),
-        ({"due_on": "2026-02-31"}, "due_on", "Enter a real date"),
+        ({"due_on": "2026-02-31"}, "due_on", "Due date must be a real date"),
         (
             {"due_on": (TODAY - datetime.timedelta(days=1)).isoformat()},
             "due_on",
@@ -429,8 +429,10 @@ def test_the_chair_changes_an_objective(cast, client_for):
     objective = make(cast, next_review_on=review)
     client = client_for(cast.chair)
     html = client.get(url("objective_edit", cast, objective)).content.decode()
-    # Date inputs show their values only as YYYY-MM-DD.
-    assert f'value="{NEXT_YEAR.isoformat()}"' in html and f'value="{review.isoformat()}"' in html
+    # Each date in its three boxes.
+    for name, day in (("due_on", NEXT_YEAR), ("next_review_on", review)):
+        for part, value in (("day", day.day), ("month", day.month), ("year", day.year)):
+            assert f'name="{name}-{part}" value="{value}"' in html
 
     response = client.post(
         url("objective_edit", cast, objective),

@@ -1,7 +1,6 @@
 """Decisions in a real browser: a proposal the chair approves, and one every member council ratifies."""
 
 import csv
-import datetime
 import io
 import re
 
@@ -12,7 +11,7 @@ from playwright.sync_api import expect
 
 from clusters.models import Decision, Vote
 
-from .conftest import watch
+from .conftest import fill_date, watch
 
 pytestmark = pytest.mark.e2e
 
@@ -213,7 +212,7 @@ def test_member_councils_ratify_a_proposal(page, new_page, cast, sign_in, screen
     settings.SITE_URL = live_server.url
     title = "Share a locum clerk"
     text = "Ashby and Brampton share a locum clerk for the summer, half the hours each."
-    resolved_on = timezone.localdate() - datetime.timedelta(days=2)
+    resolved_on = timezone.localdate()  # a council resolves once the decision is proposed, not before
     shown_date = f"{resolved_on.day} {resolved_on:%B %Y}"
 
     # Clerk A puts it to every member council, and records Ashby's resolution.
@@ -256,7 +255,7 @@ def test_member_councils_ratify_a_proposal(page, new_page, cast, sign_in, screen
     expect(form.get_by_role("radio", name="Ashby", exact=True)).to_be_checked()
     form.get_by_role("radio", name="For", exact=True).check()
     form.get_by_label("Minute reference").fill("26/101")
-    form.get_by_label("Date of the resolution").fill(resolved_on.isoformat())
+    fill_date(form, "Date of the resolution", resolved_on)
     screenshot(page, "vote-ashby")
     form.get_by_role("button", name="Record the resolution").click()
 
@@ -286,7 +285,7 @@ def test_member_councils_ratify_a_proposal(page, new_page, cast, sign_in, screen
     expect(form.get_by_role("radio", name="Brampton", exact=True)).to_be_checked()
     form.get_by_role("radio", name="For", exact=True).check()
     form.get_by_label("Minute reference").fill("B/26/7")
-    form.get_by_label("Date of the resolution").fill(resolved_on.isoformat())
+    fill_date(form, "Date of the resolution", resolved_on)
     form.get_by_role("button", name="Record the resolution").click()
 
     expect(other).to_have_url(path_is(decision_path))

@@ -9,6 +9,8 @@ from playwright.sync_api import expect
 
 from clusters.models import Position
 
+from .conftest import fill_date
+
 pytestmark = pytest.mark.e2e
 
 
@@ -54,7 +56,7 @@ def test_a_member_councils_clerk_fills_the_chair_left_vacant(
 
     page.get_by_label("Position").select_option(label="Chair")
     page.get_by_label("Person").select_option(label="Clerk B – Brampton")
-    page.get_by_label("Term starts").fill(timezone.localdate().isoformat())
+    fill_date(page, "Term starts", timezone.localdate())
     page.get_by_label("The resolution or meeting that chose them").fill("Cluster meeting of 1 December")
     screenshot(page, "appoint-a-chair")
     page.get_by_role("button", name="Appoint").click()
