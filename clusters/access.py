@@ -283,3 +283,31 @@ def clusters_where_decider(user) -> set[int]:
     """The clusters whose decisions put to the chair wait for this person today (`deciders` seen
     from the person's side)."""
     return set(deciding_positions().filter(user=user).values_list("cluster_id", flat=True))
+
+
+def get_invitations_for_user(user, slug: str) -> tuple[Cluster, QuerySet[Membership]]:
+    """A cluster's open invitations to the councils the person acts for, answered on one page.
+
+    The page is theirs while they act for a council the cluster has invited, answered or not (it
+    then says that nothing is left to answer), though the cluster itself shows only to its members:
+    anyone else who sees the cluster or such a council gets 403, everyone else 404.
+    """
+    if not user.is_authenticated:
+        raise Http404
+    cluster = Cluster.objects.select_related("area").filter(slug=slug).first()
+    if cluster is None:
+        raise Http404
+    # Open invitations and answered ones; not the lead council's membership, which nobody invited.
+    invitations = cluster.memberships.filter(
+        Q(status=Membership.Status.INVITED) | Q(join_resolution_on__isnull=False)
+    )
+    invited = set(invitations.values_list("council_id", flat=True))
+    acting = councils_acted_for(user) & invited
+    if not acting:
+        if council_ids_with(user, "view_council") & invited or ClusterPermissions(user, cluster).has(
+            "view_cluster"
+        ):
+            raise PermissionDenied
+        raise Http404
+    open_ = cluster.memberships.filter(status=Membership.Status.INVITED, council_id__in=acting)
+    return cluster, open_.select_related("council").order_by("council__name", "council__gss_code")

@@ -286,24 +286,27 @@ def decide(*, acting_user, decision: Decision, approve: bool, reasons: str = "")
     return decision
 
 
-@transaction.atomic
-def record_vote(
+def _open_ratification(decision: Decision) -> Decision:
+    decision = _lock(decision)
+    refuse_unless_open(decision)
+    if decision.method != Decision.Method.RATIFICATION:
+        raise DecisionError("This decision is for the chair to decide: member councils do not vote on it.")
+    return decision
+
+
+def _add_vote(
     *,
     acting_user,
     decision: Decision,
+    permissions: ClusterPermissions,
     council: Council,
     choice: str,
     minute_ref: str,
     resolved_on: datetime.date,
 ) -> Vote:
-    """A member council's resolution on a decision put to ratification; the vote that settles the
-    outcome (see settle) decides the decision."""
-    decision = _lock(decision)
-    refuse_unless_open(decision)
+    """One council's vote on an open ratification locked by the caller, with its audit record; the
+    caller settles the outcome."""
     cluster = decision.cluster
-    if decision.method != Decision.Method.RATIFICATION:
-        raise DecisionError("This decision is for the chair to decide: member councils do not vote on it.")
-    permissions = ClusterPermissions(acting_user, cluster)
     if council.pk not in permissions.member_council_ids:
         raise DecisionError(
             f"{council} is not a member of {cluster}, so it cannot vote on the cluster's decisions."
@@ -340,12 +343,95 @@ def record_vote(
             "resolved_on": resolved_on.isoformat(),
         },
     )
+    return vote
+
+
+def _settle_votes(decision: Decision, permissions: ClusterPermissions) -> None:
     tally = tally_of(decision, permissions.member_council_ids)
     outcome = settle(decision.threshold, tally)
     if outcome is not None:
         # Decided by the councils' votes, not by a person: decided_by stays empty.
         _close(decision, status=outcome, acting_user=None, reasons=str(tally))
+
+
+@transaction.atomic
+def record_vote(
+    *,
+    acting_user,
+    decision: Decision,
+    council: Council,
+    choice: str,
+    minute_ref: str,
+    resolved_on: datetime.date,
+) -> Vote:
+    """A member council's resolution on a decision put to ratification; the vote that settles the
+    outcome (see settle) decides the decision."""
+    decision = _open_ratification(decision)
+    permissions = ClusterPermissions(acting_user, decision.cluster)
+    vote = _add_vote(
+        acting_user=acting_user,
+        decision=decision,
+        permissions=permissions,
+        council=council,
+        choice=choice,
+        minute_ref=minute_ref,
+        resolved_on=resolved_on,
+    )
+    _settle_votes(decision, permissions)
     return vote
+
+
+@dataclass(frozen=True)
+class CouncilVote:
+    """One row of a submission for several councils."""
+
+    council: Council
+    choice: str
+    minute_ref: str
+    resolved_on: datetime.date
+
+
+class VoteRefused(DecisionError):
+    """One council's vote of a submission for several, refused: nothing of the submission is kept,
+    and the message is shown in that council's row."""
+
+    def __init__(self, message: str, field: str | None, council: Council):
+        super().__init__(message, field)
+        self.council = council
+
+
+@transaction.atomic
+def record_votes(*, acting_user, decision: Decision, votes: Sequence[CouncilVote]) -> list[Vote]:
+    """The resolutions of several member councils on one ratification, recorded together by a
+    person who acts for them all: each under record_vote's rules, with its audit record; all or none.
+
+    The outcome is settled once, after every vote is in. Settled vote by vote, a ratification that
+    the first rows already decide (one council against, where every member must agree) would close
+    and refuse the rows after it, though those councils had resolved too; and the outcome would hang
+    on the order of the rows.
+    """
+    if not votes:
+        raise DecisionError("Record the resolution of at least one council.")
+    decision = _open_ratification(decision)
+    permissions = ClusterPermissions(acting_user, decision.cluster)
+    recorded = []
+    for vote in votes:
+        try:
+            recorded.append(
+                _add_vote(
+                    acting_user=acting_user,
+                    decision=decision,
+                    permissions=permissions,
+                    council=vote.council,
+                    choice=vote.choice,
+                    minute_ref=vote.minute_ref,
+                    resolved_on=vote.resolved_on,
+                )
+            )
+        except DecisionError as error:
+            raise VoteRefused(str(error), error.field, vote.council) from error
+    _settle_votes(decision, permissions)
+    return recorded
 
 
 @transaction.atomic

@@ -6,6 +6,7 @@ one with the highest number is current). Adoptions are resolutions of a council 
 edited or removed either.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -199,6 +200,58 @@ def record_adoption(
         },
     )
     return adoption
+
+
+@dataclass(frozen=True)
+class CouncilAdoption:
+    """One row of a submission for several councils."""
+
+    council: Council
+    minute_ref: str
+    resolved_on: date
+
+
+class AdoptionRefused(DocumentError):
+    """One council's adoption of a submission for several, refused: nothing of the submission is
+    kept, and the message is shown in that council's row."""
+
+    def __init__(self, message: str, field: str | None, council: Council):
+        super().__init__(message, field)
+        self.council = council
+
+
+@transaction.atomic
+def record_adoptions(
+    *, acting_user, version: DocumentVersion, adoptions: Sequence[CouncilAdoption]
+) -> list[Adoption]:
+    """The adoptions of one version by several member councils, recorded together by a person who
+    acts for them all, each by record_adoption (its rules and audit record); all or none."""
+    if not adoptions:
+        raise DocumentError("Record the adoption of at least one council")
+    # What refuses the whole submission is said once, not as the first row's fault.
+    version = (
+        DocumentVersion.objects.select_for_update().select_related("document__cluster").get(pk=version.pk)
+    )
+    _check_open(version.document.cluster)
+    if not is_current(version):
+        raise DocumentError(
+            f"Version {version.number} has been superseded: record the adoption of the current version"
+        )
+    recorded = []
+    for adoption in adoptions:
+        try:
+            recorded.append(
+                record_adoption(
+                    acting_user=acting_user,
+                    version=version,
+                    council=adoption.council,
+                    minute_ref=adoption.minute_ref,
+                    resolved_on=adoption.resolved_on,
+                )
+            )
+        except DocumentError as error:
+            raise AdoptionRefused(str(error), error.field, adoption.council) from error
+    return recorded
 
 
 @transaction.atomic

@@ -1,6 +1,8 @@
 """Starting a cluster and the councils' membership of it: invitations, resolutions, leaving."""
 
 import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 
 from django.db import IntegrityError, transaction
@@ -9,7 +11,7 @@ from django.utils.text import slugify
 
 from accounts.emails import send_templated_email
 from config.dates import not_before
-from parishes.access import people_acting_for
+from parishes.access import councils_acted_for, people_acting_for
 from parishes.models import Area, Council
 
 from . import audit
@@ -177,6 +179,52 @@ def answer_invitation(
             context={"cluster": cluster, "membership": membership, "accepted": accept, "user": person},
         )
     return membership
+
+
+@dataclass(frozen=True)
+class CouncilAnswer:
+    """One row of a submission for several invited councils."""
+
+    membership: Membership
+    accept: bool
+    minute_ref: str
+    resolved_on: date
+
+
+class AnswerRefused(MembershipError):
+    """One council's answer of a submission for several, refused: nothing of the submission is kept,
+    and the message is shown in that council's row."""
+
+    def __init__(self, message: str, field: str | None, council: Council):
+        super().__init__(message, field)
+        self.council = council
+
+
+@transaction.atomic
+def answer_invitations(*, acting_user, answers: Sequence[CouncilAnswer]) -> list[Membership]:
+    """The answers of several invited councils, recorded together by a person who acts for them all:
+    each under answer_invitation's rules, with its audit record; all or none."""
+    if not answers:
+        raise MembershipError("Record the answer of at least one council.")
+    acting = councils_acted_for(acting_user)
+    answered = []
+    for answer in answers:
+        council = answer.membership.council
+        try:
+            if council.pk not in acting:
+                raise MembershipError(f"You do not act for {council}.")
+            answered.append(
+                answer_invitation(
+                    acting_user=acting_user,
+                    membership=answer.membership,
+                    accept=answer.accept,
+                    minute_ref=answer.minute_ref,
+                    resolved_on=answer.resolved_on,
+                )
+            )
+        except MembershipError as error:
+            raise AnswerRefused(str(error), error.field, council) from error
+    return answered
 
 
 @transaction.atomic
