@@ -2,7 +2,9 @@
 
 from django import forms
 
-from .forms import ResolutionFields
+from .council_rows import CouncilRow
+from .decisions import check_vote_date
+from .forms import ResolutionFields, in_order
 from .models import Decision, Vote
 from .uploads import ACCEPT, UploadError, check_upload
 
@@ -124,34 +126,23 @@ class DecideForm(forms.Form):
         return cleaned
 
 
-class VoteForm(ResolutionFields):
-    council = forms.ModelChoiceField(
-        queryset=None,
-        label="Council",
-        widget=forms.RadioSelect,
-        empty_label=None,
-        error_messages={
-            "required": "Select the council whose resolution this is",
-            "invalid_choice": "Select a member council you act for that has not voted on this decision",
-        },
-    )
+class VoteForm(CouncilRow, ResolutionFields):
+    """A member council's row on the decision's page: its resolution, minute and date."""
+
     choice = forms.ChoiceField(
         label="What did the council resolve?",
         choices=Vote.Choice.choices,
         widget=forms.RadioSelect,
         error_messages={"required": "Select what the council resolved"},
     )
-    field_order = ["council", "choice", "minute_ref", "resolved_on"]
+    field_order = ["choice", "minute_ref", "resolved_on"]
 
-    def __init__(self, *args, councils, **kwargs):
+    def __init__(self, *args, decision: Decision, **kwargs):
         super().__init__(*args, **kwargs)
-        council = self.fields["council"]
-        if len(councils) == 1:
-            council.initial = councils[0].pk
-        elif len(councils) > MAX_RADIOS:
-            council.widget = forms.Select()
-            council.empty_label = "Select a council"
-        council.queryset = councils  # also gives the widget its choices
+        self.decision = decision
+
+    def clean_resolved_on(self):
+        return in_order(check_vote_date, self.decision, super().clean_resolved_on())
 
 
 # The register's filters sit side by side in columns, each as wide as its column.

@@ -4,13 +4,14 @@ from django import forms
 from django.utils import timezone
 
 from config.date_input import GovukDateField
-from config.dates import check_year
+from config.dates import check_year, not_before
 from parishes.models import Council, CouncilRole
 
+from .council_rows import CouncilRow
 from .decisions import DecisionError
 from .documents import DocumentError
 from .leadership import VACANCY_KINDS, LeadershipError, check_term
-from .membership import MembershipError, check_leave_date
+from .membership import MembershipError, check_answer_date, check_leave_date
 from .models import Cluster, Membership, Position
 
 
@@ -124,7 +125,9 @@ class InviteCouncilForm(forms.Form):
         )
 
 
-class AnswerForm(ResolutionFields):
+class AnswerForm(CouncilRow, ResolutionFields):
+    """An invited council's row on the invitation's page: whether it joins, its minute and date."""
+
     answer = forms.ChoiceField(
         label="What did the council resolve?",
         choices=[("join", "To join the cluster"), ("decline", "Not to join")],
@@ -132,6 +135,13 @@ class AnswerForm(ResolutionFields):
         error_messages={"required": "Select what the council resolved"},
     )
     field_order = ["answer", "minute_ref", "resolved_on"]
+
+    def __init__(self, *args, invitations: dict[int, Membership], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.invitation = invitations[self.council.pk]  # invitations by council id
+
+    def clean_resolved_on(self):
+        return in_order(check_answer_date, self.invitation, super().clean_resolved_on())
 
 
 class LeaveForm(ResolutionFields):
@@ -166,11 +176,8 @@ class DissolveForm(ResolutionFields):
 
     def clean_resolved_on(self):
         resolved_on = super().clean_resolved_on()
-        if resolved_on < self.cluster.formed_on:
-            formed = f"{self.cluster.formed_on.day} {self.cluster.formed_on:%B %Y}"
-            raise forms.ValidationError(
-                f"The date of the resolution must be on or after {formed}, when the cluster was formed"
-            )
+        if message := not_before(resolved_on, self.cluster.formed_on, "when the cluster was formed"):
+            raise forms.ValidationError(message)
         return resolved_on
 
 

@@ -23,6 +23,7 @@ urlpatterns = [
         membership.answer,
         name="invitation_answer",
     ),
+    path(C + "invitation/", membership.invitation, name="invitation"),
     # Leadership
     path(C + "officers/", leadership.officers, name="officers"),
     path(C + "officers/appoint/", leadership.appoint, name="appoint"),

@@ -16,6 +16,7 @@ from parishes.models import Council
 
 from .. import decisions as services
 from ..access import get_cluster_for_user
+from ..council_rows import CouncilRows, council_names
 from ..decision_forms import AS_OFFICER, DecideForm, ProposeForm, RegisterFilterForm, VoteForm
 from ..decisions import DecisionError
 from ..models import Decision
@@ -170,7 +171,13 @@ def correct(request, slug, number):
 # One decision
 
 
-def _detail(request, cluster, permissions, number: int, form=None):
+def _vote_rows(permissions, decision: Decision, voted, data=None) -> CouncilRows:
+    """A row for each member council the person acts for that has not voted yet."""
+    councils = permissions.acting_councils().exclude(pk__in=voted)
+    return CouncilRows(VoteForm, councils, data, decision=decision)
+
+
+def _detail(request, cluster, permissions, number: int, form=None, rows=None):
     decision = get_object_or_404(
         cluster.decisions.select_related(
             "cluster", "proposed_by", "proposing_council", "decided_by", "withdrawn_by", "corrects"
@@ -181,13 +188,8 @@ def _detail(request, cluster, permissions, number: int, form=None):
     voted = {vote.council_id for vote in votes}
     members = permissions.member_council_ids
     actions = permissions.decision_actions(decision, voted)
-    if actions["decide"]:
-        form = form if isinstance(form, DecideForm) else DecideForm()
-    elif actions["vote"]:
-        councils = permissions.acting_councils().exclude(pk__in=voted)
-        form = form if isinstance(form, VoteForm) else VoteForm(councils=councils)
-    else:
-        form = None
+    form = (form or DecideForm()) if actions["decide"] else None
+    rows = (rows or _vote_rows(permissions, decision, voted)) if actions["vote"] else None
     is_ratification = decision.method == Decision.Method.RATIFICATION
     return render(
         request,
@@ -198,6 +200,7 @@ def _detail(request, cluster, permissions, number: int, form=None):
             "may": permissions.flags(),
             "actions": actions,
             "form": form,
+            "rows": rows,
             "attachments": decision.attachments.all(),
             "corrections": decision.corrections.order_by("number"),
             "votes": votes,
@@ -254,6 +257,7 @@ def decide(request, slug, number):
 
 
 def vote(request, slug, number):
+    """The resolutions of every member council the person acts for, in one submission."""
     cluster, permissions = get_cluster_for_user(request.user, slug)
     decision = _get_decision(cluster, number)
     if not permissions.acts_for_a_member():
@@ -262,23 +266,26 @@ def vote(request, slug, number):
         return redirect(_decision_url(decision))
     if closed := _closed(request, decision):
         return closed
-    councils = permissions.acting_councils().exclude(pk__in=decision.votes.values("council_id"))
-    form = VoteForm(request.POST, councils=councils)
-    if not councils:
+    rows = _vote_rows(permissions, decision, decision.votes.values("council_id"), request.POST)
+    if not rows:
         messages.error(
             request, "Every council you act for has already recorded its resolution on this decision."
         )
         return redirect(_decision_url(decision))
-    if form.is_valid():
-        data = form.cleaned_data
+    if rows.is_valid():
+        filled = rows.filled()
+        votes = [services.CouncilVote(council=row.council, **row.cleaned_data) for row in filled]
         try:
-            services.record_vote(acting_user=request.user, decision=decision, **data)
+            services.record_votes(acting_user=request.user, decision=decision, votes=votes)
+        except services.VoteRefused as error:
+            rows.refuse(error.council, str(error), error.field)
         except DecisionError as error:
             messages.error(request, str(error))
+            return redirect(_decision_url(decision))
         else:
-            messages.success(request, f"{data['council']}'s resolution has been recorded.")
-        return redirect(_decision_url(decision))
-    return _detail(request, cluster, permissions, number, form=form)
+            messages.success(request, f"Recorded the resolution of {council_names(filled)}.")
+            return redirect(_decision_url(decision))
+    return _detail(request, cluster, permissions, number, rows=rows)
 
 
 def withdraw(request, slug, number):

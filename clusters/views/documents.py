@@ -12,12 +12,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from parishes.forms import form_data
-from parishes.models import Council
 
 from .. import documents
 from ..access import get_cluster_for_user
+from ..council_rows import CouncilRow, CouncilRows, council_names
 from ..documents import DocumentError
-from ..forms import date_field
+from ..forms import ResolutionFields, date_field, in_order
 from ..models import DocumentVersion, GovernanceDocument
 from ..uploads import ACCEPT, UploadError, check_upload, file_response, size_label
 
@@ -113,53 +113,22 @@ class ReviewForm(forms.Form):
     )
 
 
-class AdoptForm(forms.Form):
-    council = forms.ModelChoiceField(
-        queryset=Council.objects.none(),
-        label="Which council resolved to adopt it?",
-        widget=forms.RadioSelect,
-        empty_label=None,
-        error_messages={
-            "required": "Select the council",
-            "invalid_choice": "Select one of your member councils",
-        },
-    )
-    minute_ref = forms.CharField(
-        label="Minute reference",
-        max_length=60,
-        help_text="As in the council's minutes, for example 23/145",
-        error_messages={
-            "required": "Enter the minute reference",
-            "max_length": "The minute reference must be 60 characters or fewer",
-        },
-    )
-    resolved_on = date_field(
-        "Date of the resolution", error_messages={"required": "Enter the date of the resolution"}
-    )
+class AdoptForm(CouncilRow, ResolutionFields):
+    """A member council's row on the adoption page: its resolution adopting the version."""
 
-    def __init__(self, *args, councils: list[Council], **kwargs):
+    adopted = forms.BooleanField(
+        label="Adopted",
+        help_text="The council resolved to adopt this version",
+        error_messages={"required": "Select Adopted if the council resolved to adopt this version"},
+    )
+    field_order = ["adopted", "minute_ref", "resolved_on"]
+
+    def __init__(self, *args, version: DocumentVersion, **kwargs):
         super().__init__(*args, **kwargs)
-        self.only_council = councils[0] if len(councils) == 1 else None
-        if self.only_council:
-            # Nothing to choose: the page names the one council the person acts for.
-            del self.fields["council"]
-        else:
-            self.fields["council"].queryset = Council.objects.filter(
-                pk__in=[c.pk for c in councils]
-            ).order_by("name", "gss_code")
-            self.fields["council"].label_from_instance = lambda c: c.name
+        self.version = version
 
     def clean_resolved_on(self):
-        resolved_on = self.cleaned_data["resolved_on"]
-        if resolved_on > timezone.localdate():
-            raise forms.ValidationError("The date of the resolution must be today or in the past")
-        return resolved_on
-
-    def clean(self):
-        cleaned = super().clean()
-        if self.only_council:
-            cleaned["council"] = self.only_council
-        return cleaned
+        return in_order(documents.check_adoption_date, self.version, super().clean_resolved_on())
 
 
 def _refused(form: forms.Form, error: DocumentError) -> None:
@@ -290,6 +259,7 @@ def version_file(request, slug, document_id, version_id):
 
 
 def version_adopt(request, slug, document_id, version_id):
+    """The adoptions of every member council the person acts for, in one submission."""
     cluster, permissions = get_cluster_for_user(request.user, slug)
     version = _version(cluster, document_id, version_id)
     if not permissions.acts_for_a_member():
@@ -298,22 +268,28 @@ def version_adopt(request, slug, document_id, version_id):
     adopted = list(version.adoptions.filter(council__in=acting).select_related("council"))
     remaining = [council for council in acting if council.pk not in {a.council_id for a in adopted}]
     current = documents.is_current(version)
-    form = AdoptForm(*form_data(request), councils=remaining) if remaining and current else None
-    if form is not None and request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        council = data["council"]
-        try:
-            documents.record_adoption(
-                acting_user=request.user,
-                version=version,
-                council=council,
-                minute_ref=data["minute_ref"],
-                resolved_on=data["resolved_on"],
+    rows = CouncilRows(AdoptForm, remaining, *form_data(request), version=version) if current else None
+    if rows and request.method == "POST" and rows.is_valid():
+        filled = rows.filled()
+        adoptions = [
+            documents.CouncilAdoption(
+                council=row.council,
+                minute_ref=row.cleaned_data["minute_ref"],
+                resolved_on=row.cleaned_data["resolved_on"],
             )
+            for row in filled
+        ]
+        try:
+            documents.record_adoptions(acting_user=request.user, version=version, adoptions=adoptions)
+        except documents.AdoptionRefused as error:
+            rows.refuse(error.council, str(error), error.field)
         except DocumentError as error:
-            _refused(form, error)
+            messages.error(request, str(error))
+            return redirect("clusters:document", cluster.slug, version.document_id)
         else:
-            messages.success(request, f"{council}'s adoption of version {version.number} has been recorded.")
+            messages.success(
+                request, f"Recorded the adoption of version {version.number} by {council_names(filled)}."
+            )
             return redirect("clusters:document", cluster.slug, version.document_id)
     back = reverse("clusters:document", args=[cluster.slug, version.document_id])
     return render(
@@ -323,7 +299,7 @@ def version_adopt(request, slug, document_id, version_id):
             "cluster": cluster,
             "version": version,
             "current": current,
-            "form": form,
+            "rows": rows,
             "adopted": adopted,
             "back": back,
         },

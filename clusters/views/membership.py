@@ -8,7 +8,8 @@ from parishes.forms import form_data
 
 from .. import membership as membership_service
 from .. import queries
-from ..access import get_cluster_for_user
+from ..access import get_cluster_for_user, get_invitations_for_user
+from ..council_rows import CouncilRows, council_names
 from ..forms import AnswerForm, InviteCouncilForm, LeaveForm
 from ..membership import MembershipError
 from ..models import Membership
@@ -83,39 +84,51 @@ def leave(request, slug, membership_id):
     )
 
 
-def answer(request, council_id, membership_id):
-    """The invited council's answer, reached from the council's page: the cluster is not yet theirs."""
-    council, _ = get_council_for_user(request.user, council_id, perm="act_for_council")
-    membership = get_object_or_404(
-        council.cluster_memberships.select_related("cluster__area", "invited_by").filter(
-            status=Membership.Status.INVITED
-        ),
-        pk=membership_id,
+def _answer_invitations(request, slug: str, back: tuple[str, str]):
+    """The answers of every invited council the person acts for, in one submission."""
+    cluster, invitations = get_invitations_for_user(request.user, slug)
+    invitations = {m.council_id: m for m in invitations.select_related("invited_by")}
+    rows = CouncilRows(
+        AnswerForm, [m.council for m in invitations.values()], *form_data(request), invitations=invitations
     )
-    form = AnswerForm(*form_data(request))
-    if request.method == "POST" and form.is_valid():
-        accept = form.cleaned_data["answer"] == "join"
+    if rows and request.method == "POST" and rows.is_valid():
+        filled = rows.filled()
+        answers = [
+            membership_service.CouncilAnswer(
+                membership=invitations[row.council.pk],
+                accept=row.cleaned_data["answer"] == "join",
+                minute_ref=row.cleaned_data["minute_ref"],
+                resolved_on=row.cleaned_data["resolved_on"],
+            )
+            for row in filled
+        ]
         try:
-            membership_service.answer_invitation(
-                acting_user=request.user,
-                membership=membership,
-                accept=accept,
-                minute_ref=form.cleaned_data["minute_ref"],
-                resolved_on=form.cleaned_data["resolved_on"],
-            )
-        except MembershipError as error:
-            form.add_error(None, str(error))
+            membership_service.answer_invitations(acting_user=request.user, answers=answers)
+        except membership_service.AnswerRefused as error:
+            rows.refuse(error.council, str(error), error.field)
         else:
-            if accept:
-                messages.success(request, f"{council} is now a member of {membership.cluster}.")
-                return redirect(membership.cluster)
-            messages.success(
-                request, f"{council}'s decision not to join {membership.cluster} has been recorded."
-            )
-            return redirect(council)
-    back = reverse("parishes:council", args=[council.pk])
+            messages.success(request, f"Recorded the answer of {council_names(filled)}.")
+            # A council that joined can now see the cluster.
+            return redirect(cluster if any(answer.accept for answer in answers) else back[0])
     return render(
         request,
         "clusters/answer.html",
-        {"council": council, "membership": membership, "form": form, "back": back},
+        {"cluster": cluster, "rows": rows, "invitations": list(invitations.values()), "back": back},
     )
+
+
+def invitation(request, slug):
+    """A cluster's invitations to the councils the person acts for; the cluster is not yet theirs."""
+    return _answer_invitations(request, slug, back=(reverse("parishes:home"), "Home"))
+
+
+def answer(request, council_id, membership_id):
+    """One council's invitation, reached from the council's page: it opens the cluster's invitations
+    to every council the person acts for, this one among them."""
+    council, _ = get_council_for_user(request.user, council_id, perm="act_for_council")
+    membership = get_object_or_404(
+        council.cluster_memberships.select_related("cluster").filter(status=Membership.Status.INVITED),
+        pk=membership_id,
+    )
+    back = (reverse("parishes:council", args=[council.pk]), council.name)
+    return _answer_invitations(request, membership.cluster.slug, back=back)

@@ -341,10 +341,14 @@ def test_only_people_acting_for_a_member_council_record_adoptions(cast, client_f
     client = client_for(getattr(cast, who))
     target = url("version_adopt", cast, document.pk, version.pk)
     assert client.get(target).status_code == 403
-    assert (
-        client.post(target, {"minute_ref": "1/26", "resolved_on": YESTERDAY.isoformat()}).status_code == 403
-    )
+    assert client.post(target, adoption_row(cast.council_a, "1/26", YESTERDAY)).status_code == 403
     assert not Adoption.objects.exists()
+
+
+def adoption_row(council, minute_ref, resolved_on, adopted="on"):
+    """A council's row of the adoption page (one per council the person acts for)."""
+    fields = {"adopted": adopted, "minute_ref": minute_ref, "resolved_on": str(resolved_on)}
+    return {f"council-{council.pk}-{name}": value for name, value in fields.items()}
 
 
 def test_the_chair_adds_a_document_written_on_the_page(cast, client_for):
@@ -498,28 +502,36 @@ def test_a_clerk_records_their_councils_adoption(cast, client_for):
     client = client_for(cast.clerk_a)
     target = url("version_adopt", cast, document.pk, version.pk)
     page = client.get(target).content.decode()
-    assert "You are recording it for <strong>Ashby</strong>" in page and 'name="council"' not in page
-    response = client.post(target, {"minute_ref": "45/26", "resolved_on": TODAY.isoformat()})
+    assert "<legend" in page and ">Ashby</legend>" in page and ">Brampton</legend>" not in page
+    response = client.post(target, adoption_row(cast.council_a, "45/26", TODAY))
     assert response.status_code == 302 and response["Location"] == url("document", cast, document.pk)
     assert Adoption.objects.get().council == cast.council_a
     page = client.get(target).content.decode()
     assert "Every council you act for has already adopted this version" in page
-    assert client.post(target, {"minute_ref": "46/26", "resolved_on": TODAY.isoformat()}).status_code == 200
+    assert client.post(target, adoption_row(cast.council_a, "46/26", TODAY)).status_code == 200
     assert Adoption.objects.count() == 1
 
 
 @pytest.mark.parametrize(
     ("data", "error"),
     [
-        ({}, "Enter the minute reference"),
-        ({}, "Enter the date of the resolution"),
-        ({"minute_ref": "45/26", "resolved_on": TOMORROW.isoformat()}, "must be today or in the past"),
-        ({"minute_ref": "45/26", "resolved_on": "31/31/2026"}, "Date of the resolution must be a real date"),
+        ({"adopted": "on"}, "Enter the minute reference"),
+        ({"adopted": "on"}, "Enter the date of the resolution"),
+        ({"minute_ref": "45/26", "resolved_on": YESTERDAY.isoformat()}, "Select Adopted if the council"),
+        (
+            {"adopted": "on", "minute_ref": "45/26", "resolved_on": TOMORROW.isoformat()},
+            "must be today or in the past",
+        ),
+        (
+            {"adopted": "on", "minute_ref": "45/26", "resolved_on": "31/31/2026"},
+            "Date of the resolution must be a real date",
+        ),
     ],
 )
 def test_bad_adoptions_are_explained_and_change_nothing(cast, client_for, data, error):
     document = mou(cast)
     version = document.versions.get()
+    data = {f"council-{cast.council_a.pk}-{name}": value for name, value in data.items()}
     response = client_for(cast.clerk_a).post(url("version_adopt", cast, document.pk, version.pk), data)
     assert response.status_code == 200 and error in response.content.decode()
     assert not Adoption.objects.exists()
@@ -532,17 +544,15 @@ def test_a_person_acting_for_two_member_councils_says_which_adopted(cast, client
     client = client_for(cast.clerk_a)
     target = url("version_adopt", cast, document.pk, version.pk)
     page = client.get(target).content.decode()
-    assert "Which council resolved to adopt it?" in page and "Ashby" in page and "Brampton" in page
-    resolution = {"minute_ref": "7/26", "resolved_on": TODAY.isoformat()}
-    response = client.post(target, resolution)
-    assert "Select the council" in response.content.decode()
-    response = client.post(target, {**resolution, "council": cast.council_c.pk})
-    assert "Select one of your member councils" in response.content.decode()
+    assert ">Ashby</legend>" in page and ">Brampton</legend>" in page
+    # A row for Council C, which clerk A does not act for, is not one of the page's rows.
+    response = client.post(target, adoption_row(cast.council_c, "7/26", TODAY))
+    assert "Record the resolution of at least one council" in response.content.decode()
     assert not Adoption.objects.exists()
-    assert client.post(target, {**resolution, "council": cast.council_b.pk}).status_code == 302
+    assert client.post(target, adoption_row(cast.council_b, "7/26", TODAY)).status_code == 302
     assert Adoption.objects.get().council == cast.council_b
     page = client.get(target).content.decode()
-    assert "Brampton adopted version 1" in page and 'name="council"' not in page
+    assert "Brampton adopted version 1" in page and ">Brampton</legend>" not in page
 
 
 def test_a_superseded_version_is_not_offered_for_adoption(cast, client_for):
@@ -552,9 +562,7 @@ def test_a_superseded_version_is_not_offered_for_adoption(cast, client_for):
     client = client_for(cast.clerk_a)
     target = url("version_adopt", cast, document.pk, first.pk)
     assert "Version 1 has been superseded" in client.get(target).content.decode()
-    assert (
-        client.post(target, {"minute_ref": "1/26", "resolved_on": YESTERDAY.isoformat()}).status_code == 200
-    )
+    assert client.post(target, adoption_row(cast.council_a, "1/26", YESTERDAY)).status_code == 200
     assert not Adoption.objects.exists()
 
 

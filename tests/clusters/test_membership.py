@@ -136,10 +136,19 @@ def test_the_invited_clerk_answers_from_the_council_page(cast, client_for):
     page = client.get(reverse("parishes:council", args=[cast.council_c.pk])).content.decode()
     target = reverse("clusters:invitation_answer", args=[cast.council_c.pk, invited.pk])
     assert target in page
-    response = client.post(target, {"answer": "join", "minute_ref": "", "resolved_on": "2099-01-01"})
-    assert set(response.context["form"].errors) == {"minute_ref", "resolved_on"}
+    prefix = f"council-{cast.council_c.pk}"
     response = client.post(
-        target, {"answer": "join", "minute_ref": "14/26", "resolved_on": TODAY.isoformat()}
+        target,
+        {f"{prefix}-answer": "join", f"{prefix}-minute_ref": "", f"{prefix}-resolved_on": "2099-01-01"},
+    )
+    assert set(response.context["rows"].rows[0].errors) == {"minute_ref", "resolved_on"}
+    response = client.post(
+        target,
+        {
+            f"{prefix}-answer": "join",
+            f"{prefix}-minute_ref": "14/26",
+            f"{prefix}-resolved_on": TODAY.isoformat(),
+        },
     )
     assert response.url == cast.cluster.get_absolute_url()
     assert client.get(response.url).status_code == 200

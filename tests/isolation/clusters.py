@@ -89,6 +89,7 @@ OBJECT_SCOPED = {
         "council_id": cast.council_a.pk,
         "membership_id": Membership.objects.create(cluster=cast.other_cluster, council=cast.council_a).pk,
     },
+    "clusters:invitation": lambda cast: {"slug": _invited(cast).cluster.slug},
     "clusters:officers": cluster,
     "clusters:appoint": cluster,
     "clusters:position_end": lambda cast: {
