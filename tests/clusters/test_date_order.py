@@ -8,10 +8,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clusters import decisions, documents, membership
+from clusters.decision_forms import VoteForm
 from clusters.decisions import DecisionError
 from clusters.documents import DocumentError
+from clusters.forms import AnswerForm
 from clusters.membership import MembershipError
 from clusters.models import Adoption, ClusterEvent, Membership, Vote
+from clusters.views.documents import AdoptForm
 
 TODAY = timezone.localdate()
 YESTERDAY = TODAY - datetime.timedelta(days=1)
@@ -60,6 +63,40 @@ def test_a_vote_cannot_be_dated_before_the_decision_was_proposed(cast):
         resolved_on=TODAY,
     )
     assert Vote.objects.get().resolved_on == TODAY
+
+
+def test_the_vote_form_asks_the_same_next_to_the_date(cast):
+    decision = ratification(cast)
+    earlier = {"choice": "for", "minute_ref": "B/1", "resolved_on": YESTERDAY.isoformat()}
+    prefix = f"council-{cast.council_b.pk}-"
+    form = VoteForm({prefix + k: v for k, v in earlier.items()}, council=cast.council_b, decision=decision)
+    assert not form.is_valid()
+    assert form.errors["resolved_on"] == [
+        f"The date of the resolution must be on or after {long_date(TODAY)}, when the decision was proposed"
+    ]
+
+
+def test_the_adoption_and_answer_rows_ask_the_same_next_to_the_date(cast):
+    version = documents.create_document(
+        acting_user=cast.chair, cluster=cast.cluster, kind="mou", title="MoU", text="We agree."
+    ).versions.get()
+    row = {"adopted": "on", "minute_ref": "4/27", "resolved_on": YESTERDAY.isoformat()}
+    prefix = f"council-{cast.council_a.pk}-"
+    form = AdoptForm({prefix + k: v for k, v in row.items()}, council=cast.council_a, version=version)
+    assert form.errors["resolved_on"] == [
+        f"The date of the resolution must be on or after {long_date(TODAY)}, when version 1 was added"
+    ]
+    invited = membership.invite_council(acting_user=cast.chair, cluster=cast.cluster, council=cast.council_c)
+    row = {"answer": "join", "minute_ref": "1/27", "resolved_on": YESTERDAY.isoformat()}
+    prefix = f"council-{cast.council_c.pk}-"
+    form = AnswerForm(
+        {prefix + k: v for k, v in row.items()},
+        council=cast.council_c,
+        invitations={cast.council_c.pk: invited},
+    )
+    assert form.errors["resolved_on"] == [
+        f"The date of the resolution must be on or after {long_date(TODAY)}, when the council was invited"
+    ]
 
 
 def test_an_adoption_cannot_be_dated_before_its_version_was_added(cast):
