@@ -11,6 +11,7 @@ import datetime
 from types import SimpleNamespace
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
 
 from clusters import leadership, membership
@@ -70,8 +71,7 @@ def _officer(cluster, kind, council, email):
     return user
 
 
-@pytest.fixture
-def cast(db):
+def _build_cast() -> SimpleNamespace:
     north = AreaFactory(name="North", slug="north")
     south = AreaFactory(name="South", slug="south")
     council_a = CouncilFactory(area=north, name="Ashby", gss_code="E04000101")
@@ -104,6 +104,48 @@ def cast(db):
     people.other_cluster = _cluster("Fellside", council_c, people.clerk_c)
     people.south_cluster = _cluster("Dunmow Group", council_d, people.clerk_d)
     return people
+
+
+# Building the cast takes a few hundred queries; most tests only read it or change it inside their
+# own transaction. So a module's tests share one cast, built in a transaction that is rolled back
+# when the module is done, each test running in a savepoint within it (as Django's TestCase does
+# with setUpTestData). Tests that commit for real (transactional_db, live_server) build their own.
+
+
+def _transactional(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    return bool(marker and marker.kwargs.get("transaction")) or bool(
+        {"transactional_db", "live_server"} & set(item.fixturenames)
+    )
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "cast" in item.fixturenames and not _transactional(item):
+            # First, so that the module's transaction is open before the test's own savepoint.
+            item.fixturenames.insert(0, "_module_cast")
+
+
+@pytest.fixture(scope="module")
+def _module_cast(django_db_setup, django_db_blocker):
+    """Where each member of the module's cast is stored: {name: (model, pk)}."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        cast = _build_cast()
+        yield {name: (type(obj), obj.pk) for name, obj in vars(cast).items()}
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def cast(request, db):
+    if _transactional(request.node):
+        return _build_cast()
+    stored = request.getfixturevalue("_module_cast")
+    # Fresh objects for every test: nothing a test sets on them reaches the next.
+    by_model: dict = {}
+    for model, pk in stored.values():
+        by_model.setdefault(model, set()).add(pk)
+    rows = {model: model.objects.in_bulk(pks) for model, pks in by_model.items()}
+    return SimpleNamespace(**{name: rows[model][pk] for name, (model, pk) in stored.items()})
 
 
 @pytest.fixture
