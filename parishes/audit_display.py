@@ -35,6 +35,7 @@ hidden_keys: set[str] = set()
 EMPTY = "–"
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+DATE_KEYS = frozenset({"from", "to", "due", "date"})
 
 
 def describe(
@@ -74,14 +75,21 @@ def value_of(key: str, value) -> str:
         return "Yes" if value else "No"
     if isinstance(value, list):
         return ", ".join(str(item) for item in value) or EMPTY
-    if isinstance(value, str) and ISO_DATE.fullmatch(value):
-        return govuk_date(date.fromisoformat(value))
-    if isinstance(value, str) and ISO_DATETIME.match(value):
+    if isinstance(value, str) and holds_a_date(key):
+        # Only keys that hold dates: a minute reference such as "2024-05-12" is shown as written.
         try:
-            return govuk_datetime(datetime.fromisoformat(value))
-        except ValueError:  # text that only looks like a moment is shown as it was written
+            if ISO_DATE.fullmatch(value):
+                return govuk_date(date.fromisoformat(value))
+            if ISO_DATETIME.match(value):
+                return govuk_datetime(datetime.fromisoformat(value))
+        except ValueError:  # text that only looks like a date is shown as it was written
             return value
     return str(value)
+
+
+def holds_a_date(key: str) -> bool:
+    """Services name their date keys *_on and *_at ("resolved_on"), or a term's "from" and "to"."""
+    return key.endswith(("_on", "_at")) or key in DATE_KEYS
 
 
 def rows(values: dict | None) -> list[tuple[str, str]]:

@@ -267,3 +267,13 @@ def test_query_counts_do_not_grow_with_the_history(cast, client_for, history, qu
         counts.append(len(captured))
     assert counts[0] == counts[1], counts
     assert counts[0] <= 20
+
+
+@pytest.mark.parametrize("minute_ref", ["2023-24-07", "2024-05-12"])
+def test_a_minute_reference_shaped_like_a_date_reads_as_written(minute_ref):
+    from parishes.audit_display import rows
+
+    assert rows({"minute_ref": minute_ref, "resolved_on": "2026-03-03"}) == [
+        ("Minute reference", minute_ref),
+        ("Date of the resolution", "3 March 2026"),
+    ]
