@@ -285,6 +285,12 @@ def clusters_where_decider(user) -> set[int]:
     return set(deciding_positions().filter(user=user).values_list("cluster_id", flat=True))
 
 
+def may_answer_for(user, council: Council) -> bool:
+    """Record an invited council's answer: its clerk, or whoever acts for it (not yet a member, so
+    not a question for ClusterPermissions)."""
+    return council.pk in councils_acted_for(user)
+
+
 def get_invitations_for_user(user, slug: str) -> tuple[Cluster, QuerySet[Membership]]:
     """A cluster's open invitations to the councils the person acts for, answered on one page.
 

@@ -11,11 +11,11 @@ from django.utils.text import slugify
 
 from accounts.emails import send_templated_email
 from config.dates import not_before
-from parishes.access import councils_acted_for, people_acting_for
+from parishes.access import people_acting_for
 from parishes.models import Area, Council
 
 from . import audit
-from .access import LEADING_POSITIONS
+from .access import LEADING_POSITIONS, may_answer_for
 from .decisions import settle_open_ratifications
 from .leadership import end_position, vacate
 from .models import Cluster, Decision, Membership, Position
@@ -153,6 +153,8 @@ def answer_invitation(
     )
     if membership.status != Membership.Status.INVITED:
         raise MembershipError("This invitation has already been answered or withdrawn.")
+    if acting_user is not None and not may_answer_for(acting_user, membership.council):
+        raise MembershipError(f"You do not act for {membership.council}.")
     _check_resolution_date(resolved_on)
     check_answer_date(membership, resolved_on)
     membership.status = Membership.Status.MEMBER if accept else Membership.Status.DECLINED
@@ -206,13 +208,10 @@ def answer_invitations(*, acting_user, answers: Sequence[CouncilAnswer]) -> list
     each under answer_invitation's rules, with its audit record; all or none."""
     if not answers:
         raise MembershipError("Record the answer of at least one council.")
-    acting = councils_acted_for(acting_user)
     answered = []
     for answer in answers:
         council = answer.membership.council
         try:
-            if council.pk not in acting:
-                raise MembershipError(f"You do not act for {council}.")
             answered.append(
                 answer_invitation(
                     acting_user=acting_user,

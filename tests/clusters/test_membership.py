@@ -3,6 +3,7 @@ import datetime
 import pytest
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
 from clusters import membership
 from clusters.membership import MembershipError
@@ -209,3 +210,19 @@ def test_a_council_leaving_settles_ratifications_the_others_have_voted_on(cast):
     )
     decision.refresh_from_db()
     assert decision.status == Decision.Status.APPROVED
+
+
+def test_only_someone_who_acts_for_the_invited_council_answers_in_the_service(cast):
+    invited = membership.invite_council(
+        acting_user=cast.clerk_a, cluster=cast.cluster, council=cast.council_c
+    )
+    with pytest.raises(MembershipError, match="You do not act for Brampton"):
+        membership.answer_invitation(
+            acting_user=cast.clerk_b,
+            membership=invited,
+            accept=True,
+            minute_ref="1/26",
+            resolved_on=timezone.localdate(),
+        )
+    invited.refresh_from_db()
+    assert invited.status == Membership.Status.INVITED
