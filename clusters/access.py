@@ -20,7 +20,7 @@ from django.http import Http404
 from django.utils import timezone
 from guardian.core import ObjectPermissionChecker
 
-from parishes.access import area_ids_with, council_ids_with, councils_acted_for
+from parishes.access import area_ids_with, council_ids_with, councils_acted_for, people_acting_for
 from parishes.models import Council
 
 from .models import Cluster, Decision, Membership, Objective, Position
@@ -254,6 +254,14 @@ def lead_choices(user) -> QuerySet[Council]:
 
 def may_start_cluster(user) -> bool:
     return lead_choices(user).exists()
+
+
+def people_of_members(cluster: Cluster) -> list:
+    """Everyone who acts for a member council, once each however many councils they act for (a
+    clerk of sixteen gets one email, not sixteen), in a steady order."""
+    members = cluster.memberships.filter(status=Membership.Status.MEMBER).values_list("council_id", flat=True)
+    people = {person for group in people_acting_for(members).values() for person in group}
+    return sorted(people, key=lambda person: person.email)
 
 
 def clusters_where_officer(user) -> set[int]:

@@ -19,11 +19,10 @@ from django.utils import timezone
 
 from accounts.emails import send_templated_email
 from config.dates import not_before
-from parishes.access import people_acting_for
 from parishes.models import Council
 
 from . import audit
-from .access import ClusterPermissions, deciders
+from .access import ClusterPermissions, deciders, people_of_members
 from .models import Cluster, Decision, DecisionAttachment, Membership, Vote
 from .uploads import UploadError, check_upload
 
@@ -126,15 +125,11 @@ def _tell_people(people: Iterable, template: str, context: dict, skip=None) -> N
         send_templated_email(template=template, to=person.email, context={**context, "user": person})
 
 
-def _people_of_members(cluster: Cluster) -> list:
-    return [person for people in people_acting_for(member_council_ids(cluster)).values() for person in people]
-
-
 def _asked(decision: Decision) -> list:
     """The people a proposal asks to act: the chair, or the people of every member council."""
     if decision.method == Decision.Method.CHAIR:
         return list(deciders(decision.cluster))
-    return _people_of_members(decision.cluster)
+    return people_of_members(decision.cluster)
 
 
 # Proposing
@@ -247,7 +242,7 @@ def _close(decision: Decision, *, status: str, acting_user, reasons: str) -> Non
         before={"status": Decision.Status.PROPOSED.label},
         after={"status": decision.get_status_display(), "reasons": reasons},
     )
-    recipients = _people_of_members(decision.cluster) + [decision.proposed_by]
+    recipients = people_of_members(decision.cluster) + [decision.proposed_by]
     _tell_people(recipients, "decision_decided", {"decision": decision, "cluster": decision.cluster})
 
 

@@ -13,12 +13,11 @@ from django.utils import timezone
 
 from accounts.emails import send_templated_email
 from config.dates import check_year
-from parishes.access import people_acting_for
 from parishes.models import Council, CouncilRole
 from parishes.services import sync_object_permissions
 
 from . import audit
-from .access import ClusterPermissions
+from .access import ClusterPermissions, people_of_members
 from .models import Cluster, ClusterUserObjectPermission, Membership, Position, RotaEntry
 from .roles import POSITION_PERMISSIONS
 
@@ -206,9 +205,9 @@ def fill_vacancy(
         chosen_at=chosen_at.strip(),
     )
     # Anyone acting for a member may fill the chair, so every member council hears of it.
-    members = cluster.memberships.filter(status=Membership.Status.MEMBER).values_list("council_id", flat=True)
-    people = {person for group in people_acting_for(members).values() for person in group}
-    for person in sorted(people - {user}, key=lambda p: p.email):
+    for person in people_of_members(cluster):
+        if person == user:
+            continue
         send_templated_email(
             template="cluster_vacancy_filled",
             to=person.email,
@@ -244,8 +243,7 @@ def vacate(*, acting_user, position: Position, cause: str, ended_on: date | None
     """End a position that nobody takes over, and tell the cluster's people the post is vacant."""
     position = end_position(acting_user=acting_user, position=position, cause=cause, ended_on=ended_on)
     cluster = position.cluster
-    members = cluster.memberships.filter(status=Membership.Status.MEMBER).values_list("council_id", flat=True)
-    people = {person for group in people_acting_for(members).values() for person in group}
+    people = set(people_of_members(cluster))
     people |= {p.user for p in Position.objects.current().filter(cluster=cluster).select_related("user")}
     for person in sorted(people - {position.user}, key=lambda p: p.email):
         send_templated_email(

@@ -15,7 +15,7 @@ from parishes.access import people_acting_for
 from parishes.models import Area, Council
 
 from . import audit
-from .access import LEADING_POSITIONS, may_answer_for
+from .access import LEADING_POSITIONS, may_answer_for, people_of_members
 from .decisions import settle_open_ratifications
 from .leadership import end_position, vacate
 from .models import Cluster, Decision, Membership, Position
@@ -423,3 +423,10 @@ def move_status(
         before={"status": before},
         after={"status": to, **details},
     )
+    if details:
+        for person in people_of_members(cluster):
+            send_templated_email(
+                template="cluster_dissolved",
+                to=person.email,
+                context={"cluster": cluster, "reason": reason, "details": details, "user": person},
+            )

@@ -5,6 +5,7 @@ withdrawn) in one audited step. Every confirmation page offers a way back."""
 import datetime
 
 import pytest
+from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
@@ -279,3 +280,14 @@ def test_an_administrator_ending_their_own_area_role_is_warned(cast, client_for)
     role = cast.north.roles.get(user=cast.admin)
     page = client_for(cast.admin).get(reverse("parishes:area_role_end", args=[cast.north.slug, role.pk]))
     assert f"{LOSES_ACCESS} North" in page.content.decode()
+
+
+def test_every_member_council_is_told_once_what_dissolving_closed(
+    cast, client_for, open_business, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client_for(cast.chair).post(status_url(cast), body()).status_code == 302
+    told = [m for m in mail.outbox if m.subject == "Clusterwork: Eden Valley has been dissolved"]
+    assert sorted(m.to[0] for m in told) == [cast.clerk_a.email, cast.clerk_b.email]
+    assert "The councils now share a clerk through the district" in told[0].body
+    assert "Proposals withdrawn: 1. Buy a verge mower" in told[0].body
