@@ -145,9 +145,16 @@ def invite_council(*, acting_user, cluster: Cluster, council: Council) -> Member
 
 @transaction.atomic
 def answer_invitation(
-    *, acting_user, membership: Membership, accept: bool, minute_ref: str, resolved_on: date
+    *,
+    acting_user,
+    membership: Membership,
+    accept: bool,
+    minute_ref: str,
+    resolved_on: date,
+    tell_leaders: bool = True,
 ) -> Membership:
-    """The invited council's resolution to join or not."""
+    """The invited council's resolution to join or not. The cluster's chair or co-ordinator is told,
+    unless the caller tells them of several answers at once (answer_invitations)."""
     membership = (
         Membership.objects.select_for_update().select_related("cluster", "council").get(pk=membership.pk)
     )
@@ -171,16 +178,22 @@ def answer_invitation(
         summary=f"{membership.council} {verb} (minute {minute_ref})",
         after={"minute_ref": minute_ref, "resolved_on": resolved_on.isoformat()},
     )
-    cluster = membership.cluster
+    if tell_leaders:
+        _tell_leaders(membership.cluster, [membership])
+    return membership
+
+
+def _tell_leaders(cluster: Cluster, answered: list[Membership]) -> None:
+    """One email to the cluster's chair or co-ordinator (or, before it has one, whoever started it)
+    with every answer of one submission."""
     leads = Position.objects.current().filter(cluster=cluster, kind__in=LEADING_POSITIONS)
     recipients = {p.user for p in leads.select_related("user")} or ({cluster.started_by} - {None})
-    for person in recipients:
+    for person in sorted(recipients, key=lambda p: p.email):
         send_templated_email(
             template="cluster_invitation_answered",
             to=person.email,
-            context={"cluster": cluster, "membership": membership, "accepted": accept, "user": person},
+            context={"cluster": cluster, "answered": answered, "user": person},
         )
-    return membership
 
 
 @dataclass(frozen=True)
@@ -219,10 +232,16 @@ def answer_invitations(*, acting_user, answers: Sequence[CouncilAnswer]) -> list
                     accept=answer.accept,
                     minute_ref=answer.minute_ref,
                     resolved_on=answer.resolved_on,
+                    tell_leaders=False,
                 )
             )
         except MembershipError as error:
             raise AnswerRefused(str(error), error.field, council) from error
+    by_cluster: dict[int, list[Membership]] = {}
+    for membership in answered:
+        by_cluster.setdefault(membership.cluster_id, []).append(membership)
+    for memberships in by_cluster.values():
+        _tell_leaders(memberships[0].cluster, memberships)
     return answered
 
 

@@ -8,6 +8,7 @@ from io import StringIO
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core import mail
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -429,3 +430,17 @@ def test_the_demo_upper_eden_clerk_records_all_sixteen_votes_in_one_submission(d
     response = client.post(reverse("clusters:decision_vote", args=[cluster.slug, decision.number]), data)
     assert response.status_code == 302
     assert decision.votes.count() == 16
+
+
+def test_the_answers_of_one_submission_reach_the_cluster_in_one_email(
+    cast, client_for, django_capture_on_commit_callbacks
+):
+    url = invited(cast)
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for(cast.clerk_a).post(
+            url, {**answer_row(cast.council_a, "join"), **answer_row(cast.council_b, "decline")}
+        )
+    # Fellside has no chair yet: whoever started it hears, once.
+    [told] = [m for m in mail.outbox if m.to == [cast.clerk_c.email]]
+    assert told.subject == "Clusterwork: 2 councils answered the invitation to Fellside"
+    assert "Ashby has joined Fellside" in told.body and "Brampton has declined to join Fellside" in told.body
