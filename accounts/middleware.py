@@ -1,7 +1,9 @@
 """Sends a person who must use two-factor authentication to set it up before any other page."""
 
+from allauth.usersessions.models import UserSession
 from django.conf import settings
 from django.contrib import messages
+from django.core.cache import cache
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -71,3 +73,28 @@ def _already_told(request) -> bool:
     # Looking is not showing: keep the messages for the page that shows them (Django's documented way).
     storage.used = False
     return told
+
+
+# How often a session's "last seen" (and address and browser) is written: allauth's own middleware
+# writes it on every request, a database write that every page would pay for.
+ACTIVITY_EVERY_SECONDS = 60
+
+
+class SessionActivityMiddleware:
+    """Keeps the sessions page's "last seen" current to the minute, with one write a minute per
+    session at most (the cache remembers when it was last written: Redis where it is configured)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user, session = getattr(request, "user", None), getattr(request, "session", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and session is not None
+            and session.session_key
+            and cache.add(f"session-seen:{session.session_key}", True, ACTIVITY_EVERY_SECONDS)
+        ):
+            UserSession.objects.create_from_request(request, user=user, session=session)
+        return self.get_response(request)

@@ -229,15 +229,13 @@ def visible_clusters(user) -> QuerySet[Cluster]:
     """Every cluster the person may see: their councils', their current positions', their areas'."""
     councils = council_ids_with(user, "view_council")
     areas = area_ids_with(user, "view_area")
-    return (
-        Cluster.objects.filter(
-            Q(memberships__council_id__in=councils, memberships__status=Membership.Status.MEMBER)
-            | Q(pk__in=Position.objects.current().filter(user=user).values("cluster_id"))
-            | Q(area_id__in=areas)
-        )
-        .distinct()
-        .select_related("area", "lead_council")
-    )
+    # Subqueries rather than joins: no DISTINCT over every membership and position in the country.
+    members_of = Membership.objects.filter(council_id__in=councils, status=Membership.Status.MEMBER)
+    return Cluster.objects.filter(
+        Q(pk__in=members_of.values("cluster_id"))
+        | Q(pk__in=Position.objects.current().filter(user=user).values("cluster_id"))
+        | Q(area_id__in=areas)
+    ).select_related("area", "lead_council")
 
 
 def lead_choices(user) -> QuerySet[Council]:

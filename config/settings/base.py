@@ -52,7 +52,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "allauth.usersessions.middleware.UserSessionsMiddleware",
+    # In place of allauth's UserSessionsMiddleware, which writes the session's row on every request.
+    "accounts.middleware.SessionActivityMiddleware",
     # After allauth's: people who chair, see a whole area or are staff set up two-factor first.
     "accounts.middleware.TwoFactorRequiredMiddleware",
 ]
