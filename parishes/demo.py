@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from . import services
+from . import districts, services
 from .models import Area, AreaRole, AuditEvent, Council, CouncilRole, CouncilTaxBase
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -76,6 +76,11 @@ def _council(area: Area, code: str, name: str, kind: str) -> Council:
             "electorate": population * 4 // 5,
         },
     )
+    if council.district_id is None:
+        district = districts.district_for_parish(code)
+        if district is not None:
+            Council.objects.filter(pk=council.pk).update(district=district)
+            council.district = district
     CouncilTaxBase.objects.get_or_create(
         council=council, financial_year=2026, defaults={"band_d": Decimal(population) * Decimal("0.41")}
     )

@@ -164,12 +164,22 @@ class PermissionsForm(forms.Form):
 class CouncilSearchForm(forms.Form):
     q = forms.CharField(label="Name or GSS code", required=False, max_length=120)
     kind = forms.ChoiceField(label="Kind", required=False, choices=[("", "All kinds"), *Council.Kind.choices])
+    district = forms.ChoiceField(label="District", required=False)
+
+    def __init__(self, *args, districts=(), **kwargs):
+        """districts: those the area's councils lie in, the only ones the filter offers."""
+        super().__init__(*args, **kwargs)
+        self.fields["district"].choices = [("", "All districts")] + [(d.gss_code, str(d)) for d in districts]
 
 
 class RegisterUploadForm(forms.Form):
     file = forms.FileField(
         label="Upload a CSV file",
-        help_text="Columns: gss_code, name, kind, population, electorate. The first row names the columns.",
+        help_text=(
+            "Columns: gss_code, name, kind, population, electorate, and district (a name or GSS code, "
+            "needed only where the ONS data does not know the parish's district). "
+            "The first row names the columns."
+        ),
         error_messages={"required": "Select a CSV file", "empty": "The selected file is empty"},
     )
 

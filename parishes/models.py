@@ -32,6 +32,24 @@ class Area(models.Model):
         return reverse("parishes:area", args=[self.slug])
 
 
+class District(models.Model):
+    """A local authority district (ONS), and the two-tier county it lies in where there is one.
+
+    National reference data: a row is made from parishes/data the first time a council needs it
+    (see parishes.districts), never edited by hand."""
+
+    gss_code = models.CharField("GSS code", max_length=9, unique=True)
+    name = models.CharField(max_length=120)
+    county_gss_code = models.CharField("county GSS code", max_length=9, blank=True)
+    county_name = models.CharField("county", max_length=120, blank=True)
+
+    class Meta:
+        ordering = ["name", "gss_code"]
+
+    def __str__(self):
+        return f"{self.name}, {self.county_name}" if self.county_name else self.name
+
+
 class Council(models.Model):
     class Kind(models.TextChoices):
         PARISH_COUNCIL = "parish_council", "Parish council"
@@ -49,6 +67,9 @@ class Council(models.Model):
     )
     name = models.CharField(max_length=120)
     kind = models.CharField(max_length=30, choices=Kind.choices, default=Kind.PARISH_COUNCIL)
+    district = models.ForeignKey(
+        District, on_delete=models.PROTECT, null=True, blank=True, related_name="councils"
+    )
     population = models.PositiveIntegerField(null=True, blank=True)
     electorate = models.PositiveIntegerField(null=True, blank=True)
     email = models.EmailField(blank=True)

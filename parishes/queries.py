@@ -3,7 +3,7 @@
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from .models import (
@@ -12,6 +12,7 @@ from .models import (
     Council,
     CouncilPermissionGrant,
     CouncilRole,
+    District,
     Invitation,
 )
 
@@ -46,13 +47,20 @@ def areas_of(user) -> list[AreaRole]:
     )
 
 
-def area_councils(area, *, search: str = "", kind: str = "") -> QuerySet[Council]:
-    councils = Council.objects.filter(area=area)
+def area_councils(area, *, search: str = "", kind: str = "", district: str = "") -> QuerySet[Council]:
+    councils = Council.objects.filter(area=area).select_related("district")
     if search:
         councils = councils.filter(Q(name__icontains=search) | Q(gss_code__iexact=search))
     if kind:
         councils = councils.filter(kind=kind)
+    if district:
+        councils = councils.filter(district__gss_code=district)
     return councils.order_by("name", "gss_code")
+
+
+def area_districts(area) -> list[District]:
+    """The districts the area's councils lie in: one query, however many councils."""
+    return list(District.objects.filter(Exists(Council.objects.filter(area=area, district=OuterRef("pk")))))
 
 
 @dataclass

@@ -10,10 +10,10 @@ from django.db import DatabaseError, transaction
 
 from config.text import CONTROL_CHARACTERS
 
-from . import audit
+from . import audit, districts
 from .models import GSS_CODE_RE, Area, Council, RegisterImport
 
-COLUMNS = ("gss_code", "name", "kind", "population", "electorate")
+COLUMNS = ("gss_code", "name", "kind", "population", "electorate", "district")
 REQUIRED_COLUMNS = ("gss_code", "name", "kind")
 MAX_ROWS = 20_000
 # More people than any parish or community has (the largest town councils serve about 200,000),
@@ -122,13 +122,35 @@ def _check_row(row: dict, seen: set[str], elsewhere: set[str]) -> tuple[dict, st
     electorate, error = _whole_number(row.get("electorate", ""), "Electorate")
     if error:
         return {}, error
+    district, error = _district(code, row.get("district", ""))
+    if error:
+        return {}, error
     return {
         "gss_code": code,
         "name": name,
         "kind": kind,
         "population": population,
         "electorate": electorate,
+        "district": district,
     }, ""
+
+
+def _district(code: str, value: str) -> tuple[str | None, str]:
+    """The district's code: from the ONS data where it knows the parish, else from the district
+    column (a name or a GSS code); None when neither gives one."""
+    known = districts.district_code_for_parish(code)
+    given = None
+    if value:
+        try:
+            given = districts.resolve_district(value)
+        except districts.UnknownDistrict as error:
+            return None, str(error)
+    if known and given and given != known:
+        return None, (
+            f"District “{value[:60]}” is not the district {code} lies in: the ONS data gives "
+            f"{districts.district_name(known)} ({known})"
+        )
+    return known or given, ""
 
 
 @transaction.atomic
@@ -169,8 +191,12 @@ def import_register(*, acting_user, area: Area, file_name: str, content: bytes) 
         result.save()
         return result
 
+    district_rows = districts.districts_by_code(fields["district"] for _, fields, *_ in checked)
     to_create, to_update = [], []
     for _, fields, outcome, _ in checked:
+        code = fields.pop("district")
+        if code:
+            fields["district"] = district_rows[code]
         if outcome == "created":
             to_create.append(Council(area=area, **fields))
         else:
@@ -184,7 +210,7 @@ def import_register(*, acting_user, area: Area, file_name: str, content: bytes) 
         with transaction.atomic():
             Council.objects.bulk_create(to_create, batch_size=1000)
             Council.objects.bulk_update(
-                to_update, ["name", "kind", "population", "electorate"], batch_size=1000
+                to_update, ["name", "kind", "population", "electorate", "district"], batch_size=1000
             )
     except DatabaseError:
         logger.exception("Register import %s into %s refused by the database", file_name, area.slug)

@@ -57,6 +57,7 @@ def council_detail(request, council_id):
             "may": permissions.flags(),
             "sees_area": permissions.through_area("view_council"),
             "panels": render_council_panels(request, council, permissions),
+            "district": council.district,
             "tax_bases": council.tax_bases.all()[:6],
             "roles": council.roles.filter(ended_on__isnull=True).aggregate(
                 clerks=Count("pk", filter=Q(kind=CouncilRole.Kind.CLERK)), people=Count("user", distinct=True)
@@ -181,9 +182,11 @@ def council_history(request, council_id):
 
 def area_detail(request, area_slug):
     area, permissions = get_area_for_user(request.user, area_slug)
-    search = CouncilSearchForm(request.GET or None)
+    search = CouncilSearchForm(request.GET or None, districts=queries.area_districts(area))
     filters = search.cleaned_data if search.is_valid() else {}
-    councils = queries.area_councils(area, search=filters.get("q", ""), kind=filters.get("kind", ""))
+    councils = queries.area_councils(
+        area, search=filters.get("q", ""), kind=filters.get("kind", ""), district=filters.get("district", "")
+    )
     page = Paginator(councils, COUNCILS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
