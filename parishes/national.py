@@ -21,23 +21,18 @@ from pathlib import Path
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
-from django.contrib.auth.models import Permission
-from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from . import districts
+from . import districts, services
 from .models import (
     Area,
     AreaRole,
-    AreaUserObjectPermission,
     Council,
     CouncilRole,
     CouncilTaxBase,
-    CouncilUserObjectPermission,
 )
-from .roles import AREA_ROLE_PERMISSIONS, COUNCIL_ROLE_PERMISSIONS
 
 DATA = Path(__file__).resolve().parent / "data"
 BATCH = 1000
@@ -192,11 +187,6 @@ def _make_users(people: dict[str, str], load: NationalLoad) -> dict[str, object]
     return users
 
 
-def _permissions(model) -> dict[str, Permission]:
-    content_type = ContentType.objects.get_for_model(model)
-    return {p.codename: p for p in Permission.objects.filter(content_type=content_type)}
-
-
 @transaction.atomic
 def load_national(
     *, limit: int | None = None, password: str | None = None, force: bool = False
@@ -280,48 +270,21 @@ def load_national(
 
     started_on = timezone.localdate() - datetime.timedelta(days=365 * 3)
     clerk = CouncilRole.Kind.CLERK
-    CouncilRole.objects.bulk_create(
-        [
-            CouncilRole(council_id=c.pk, user_id=users[clerk_of[code]].pk, kind=clerk, started_on=started_on)
-            for code, c in made.items()
-        ],
-        batch_size=BATCH,
-        ignore_conflicts=True,
-    )
-    load.add("council roles", len(made))
-    council_perms = _permissions(Council)
-    CouncilUserObjectPermission.objects.bulk_create(
-        [
-            CouncilUserObjectPermission(
-                user_id=users[clerk_of[code]].pk, permission=council_perms[codename], content_object_id=c.pk
-            )
-            for code, c in made.items()
-            for codename in sorted(COUNCIL_ROLE_PERMISSIONS[clerk])
-        ],
-        batch_size=BATCH,
-        ignore_conflicts=True,
-    )
-    load.add("council permissions", len(made) * len(COUNCIL_ROLE_PERMISSIONS[clerk]))
-
-    AreaRole.objects.bulk_create(
-        [
-            AreaRole(area=area, user_id=users[email].pk, kind=kind, started_on=started_on)
-            for area, kind, email in area_people
-        ],
-        batch_size=BATCH,
-        ignore_conflicts=True,
-    )
-    load.add("area roles", len(area_people))
-    area_perms = _permissions(Area)
-    area_grants = [
-        AreaUserObjectPermission(
-            user_id=users[email].pk, permission=area_perms[codename], content_object_id=area.pk
-        )
-        for area, kind, email in area_people
-        for codename in sorted(AREA_ROLE_PERMISSIONS[kind])
+    council_roles = [
+        CouncilRole(council_id=c.pk, user_id=users[clerk_of[code]].pk, kind=clerk, started_on=started_on)
+        for code, c in made.items()
     ]
-    AreaUserObjectPermission.objects.bulk_create(area_grants, batch_size=BATCH, ignore_conflicts=True)
-    load.add("area permissions", len(area_grants))
+    CouncilRole.objects.bulk_create(council_roles, batch_size=BATCH, ignore_conflicts=True)
+    load.add("council roles", len(council_roles))
+    load.add("council permissions", services.grant_role_permissions_in_bulk(council_roles))
+
+    area_roles = [
+        AreaRole(area=area, user_id=users[email].pk, kind=kind, started_on=started_on)
+        for area, kind, email in area_people
+    ]
+    AreaRole.objects.bulk_create(area_roles, batch_size=BATCH, ignore_conflicts=True)
+    load.add("area roles", len(area_roles))
+    load.add("area permissions", services.grant_role_permissions_in_bulk(area_roles))
 
     for step in national_steps:
         step(load)

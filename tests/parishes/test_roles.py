@@ -2,7 +2,14 @@ import pytest
 
 from parishes import services
 from parishes.access import Permissions
-from parishes.models import AuditEvent, CouncilPermissionGrant, CouncilRole, CouncilUserObjectPermission
+from parishes.models import (
+    AreaRole,
+    AreaUserObjectPermission,
+    AuditEvent,
+    CouncilPermissionGrant,
+    CouncilRole,
+    CouncilUserObjectPermission,
+)
 from parishes.services import RoleError
 from tests.factories import UserFactory
 
@@ -126,3 +133,31 @@ def test_profile_changes_record_before_and_after(cast):
     event = AuditEvent.objects.get(action="council.updated")
     assert event.before == {"population": 800}
     assert event.after == {"population": 900}
+
+
+def test_permissions_granted_in_bulk_are_what_the_one_at_a_time_sync_derives(cast):
+    clerk, officer = UserFactory(), UserFactory()
+    roles = [
+        CouncilRole.objects.create(council=cast.council_c, user=clerk, kind=CouncilRole.Kind.CLERK),
+        AreaRole.objects.create(area=cast.south, user=officer, kind=AreaRole.Kind.OFFICER),
+    ]
+    assert services.grant_role_permissions_in_bulk(roles) == 6
+
+    def held():
+        return (
+            set(
+                CouncilUserObjectPermission.objects.filter(user=clerk).values_list(
+                    "permission__codename", flat=True
+                )
+            ),
+            set(
+                AreaUserObjectPermission.objects.filter(user=officer).values_list(
+                    "permission__codename", flat=True
+                )
+            ),
+        )
+
+    bulk = held()
+    services.sync_council_permissions(clerk, cast.council_c)
+    services.sync_area_permissions(officer, cast.south)
+    assert held() == bulk and "act_for_council" in bulk[0] and bulk[1] == {"view_area"}
