@@ -27,6 +27,7 @@ urlpatterns = [
     ),
     path("councils/<int:council_id>/history/", views.council_history, name="council_history"),
     path("areas/<slug:area_slug>/", views.area_detail, name="area"),
+    path("areas/<slug:area_slug>/dashboard/", views.area_dashboard, name="area_dashboard"),
     path("areas/<slug:area_slug>/people/", views.area_people, name="area_people"),
     path("areas/<slug:area_slug>/people/invite/", views.area_invite, name="area_invite"),
     path("areas/<slug:area_slug>/roles/<int:role_id>/end/", views.area_role_end, name="area_role_end"),

@@ -24,7 +24,7 @@ from .forms import (
 from .hooks import consequences_of_ending
 from .invitations import InvitationError
 from .models import Council, CouncilRole, RegisterImport
-from .panels import render_council_panels, render_home_panels
+from .panels import render_area_panels, render_council_panels, render_home_panels
 from .roles import GRANTABLE_COUNCIL_PERMISSIONS
 from .services import RoleError
 
@@ -193,6 +193,11 @@ def area_detail(request, area_slug):
         "parishes/area_detail.html",
         {"area": area, "may": permissions.flags(), "search": search, "page_obj": page},
     )
+
+
+def area_dashboard(request, area_slug):
+    area, _ = get_area_for_user(request.user, area_slug)
+    return render(request, "parishes/area_dashboard.html", {"area": area, "panels": render_area_panels(area)})
 
 
 def area_people(request, area_slug):

@@ -43,6 +43,7 @@ OBJECT_SCOPED = {
         "invitation_id": _invitation(cast, cast.council_a).pk,
     },
     "parishes:area": area_kwargs,
+    "parishes:area_dashboard": area_kwargs,
     "parishes:area_people": area_kwargs,
     "parishes:area_invite": area_kwargs,
     "parishes:area_import": area_kwargs,
