@@ -1,13 +1,10 @@
 """The decision register, proposals, the chair's decision, member councils' votes, withdrawal and
 corrections."""
 
-import csv
-import itertools
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,6 +14,7 @@ from parishes.models import Council
 from .. import decisions as services
 from ..access import get_cluster_for_user
 from ..council_rows import CouncilRows, council_names
+from ..csv_export import csv_response
 from ..decision_forms import AS_OFFICER, DecideForm, ProposeForm, RegisterFilterForm, VoteForm
 from ..decisions import DecisionError
 from ..models import Decision
@@ -63,17 +61,6 @@ def register(request, slug):
     )
 
 
-def _cell(value) -> str:
-    """A CSV cell that a spreadsheet cannot take for a formula (CSV injection)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-class _Echo:
-    def write(self, value):
-        return value
-
-
 def _register_rows(decisions):
     yield [
         "Number",
@@ -88,33 +75,24 @@ def _register_rows(decisions):
     ]
     for d in decisions.iterator(chunk_size=500):
         yield [
-            _cell(v)
-            for v in (
-                d.number,
-                d.title,
-                d.get_status_display(),
-                d.get_method_display(),
-                timezone.localtime(d.proposed_at).date().isoformat(),
-                d.proposing_council.name if d.proposing_council else "The cluster's officers",
-                timezone.localtime(d.decided_at).date().isoformat() if d.decided_at else "",
-                f"{d.get_status_display()}: {d.reasons}" if d.is_decided and d.reasons else "",
-                d.corrects.number if d.corrects else "",
-            )
+            d.number,
+            d.title,
+            d.get_status_display(),
+            d.get_method_display(),
+            timezone.localtime(d.proposed_at).date().isoformat(),
+            d.proposing_council.name if d.proposing_council else "The cluster's officers",
+            timezone.localtime(d.decided_at).date().isoformat() if d.decided_at else "",
+            f"{d.get_status_display()}: {d.reasons}" if d.is_decided and d.reasons else "",
+            d.corrects.number if d.corrects else "",
         ]
 
 
 def register_csv(request, slug):
     cluster, _ = get_cluster_for_user(request.user, slug)
     filters = RegisterFilterForm(request.GET or None, years=services.register_years(cluster)).filters()
-    writer = csv.writer(_Echo())
-    rows = (writer.writerow(row) for row in _register_rows(services.register(cluster, **filters)))
-    # The byte order mark tells Excel the file is UTF-8 (titles hold £ signs and accents).
-    response = StreamingHttpResponse(
-        itertools.chain(["\ufeff"], rows), content_type="text/csv; charset=utf-8"
+    return csv_response(
+        _register_rows(services.register(cluster, **filters)), f"{cluster.slug}-decisions.csv"
     )
-    response["Content-Disposition"] = f'attachment; filename="{cluster.slug}-decisions.csv"'
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 # Proposing and correcting
