@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from config import pdf_jobs
 from parishes.models import Area, Council, CouncilRole
 
 User = settings.AUTH_USER_MODEL
@@ -479,11 +480,7 @@ def report_upload_to(report, filename):
 class ClusterReport(models.Model):
     """The annual report PDF: asked for on a page, rendered by a worker, served when ready."""
 
-    class Status(models.TextChoices):
-        QUEUED = "queued", "Waiting to start"
-        RENDERING = "rendering", "Being written"
-        READY = "ready", "Ready"
-        FAILED = "failed", "Failed"
+    Status = pdf_jobs.Status
 
     cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="reports")
     year = models.PositiveSmallIntegerField(help_text="The financial year it covers, by its starting year")

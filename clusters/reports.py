@@ -6,16 +6,14 @@ A report is asked for on a page (request_report), which returns at once; a Celer
 
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date
 
-from celery.exceptions import SoftTimeLimitExceeded
-from django.conf import settings
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Prefetch, Q
 from django.utils import timezone
 from django.utils.text import slugify
 
+from config import pdf_jobs
 from config.pdf import render_pdf
 
 # The task module imports this one too; binding the module (not its task) keeps either import order working.
@@ -33,7 +31,7 @@ from .models import (
 
 logger = logging.getLogger(__name__)
 
-IN_FLIGHT = (ClusterReport.Status.QUEUED, ClusterReport.Status.RENDERING)
+IN_FLIGHT = pdf_jobs.IN_FLIGHT
 
 
 class ReportError(Exception):
@@ -228,28 +226,9 @@ def render_cluster_report_pdf(cluster: Cluster, year: int) -> bytes:
 # Asking for a report, and the job that writes it.
 
 
-def _stale_before(now: datetime) -> datetime:
-    # A worker is killed at the hard time limit: a claim older than that has nobody working on it.
-    return now - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
-
-
-def is_stuck(report: ClusterReport, now: datetime | None = None) -> bool:
-    """Rendering for longer than any worker may, or waiting longer than the broker keeps a message."""
-    now = now or timezone.now()
-    if report.status == ClusterReport.Status.RENDERING:
-        return report.started_at is None or report.started_at < _stale_before(now)
-    if report.status == ClusterReport.Status.QUEUED:
-        wait = settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout", 3600)
-        return report.requested_at < now - timedelta(seconds=wait)
-    return False
-
-
-def seconds_until_stale(report: ClusterReport) -> int:
-    """How long until another worker's claim on the report, if that worker died, may be taken over."""
-    if report.started_at is None:
-        return 0
-    left = report.started_at - _stale_before(timezone.now())
-    return max(int(left.total_seconds()) + 1, 0)
+# What the pages and the task ask of a report, as of any file a worker writes on request.
+is_stuck = pdf_jobs.is_stuck
+seconds_until_stale = pdf_jobs.seconds_until_stale
 
 
 @transaction.atomic
@@ -261,14 +240,8 @@ def request_report(*, acting_user, cluster: Cluster, year: int) -> ClusterReport
         raise ReportError(f"Choose a financial year from {first} to {last}.")
     # Two clicks at once queue one report: the second waits here, then finds the first.
     Cluster.objects.select_for_update().filter(pk=cluster.pk).first()
-    now = timezone.now()
-    for report in cluster.reports.filter(year=year, status__in=IN_FLIGHT):
-        if not is_stuck(report, now):
-            return report
-        # Its worker died or its message was lost. Failed, a late finish cannot overwrite it.
-        cluster.reports.filter(pk=report.pk, status=report.status).update(
-            status=ClusterReport.Status.FAILED, error="It took too long and was abandoned.", finished_at=now
-        )
+    if report := pdf_jobs.on_its_way(cluster.reports.filter(year=year)):
+        return report
     report = ClusterReport.objects.create(cluster=cluster, year=year, requested_by=acting_user)
     audit.record(
         actor=acting_user,
@@ -282,54 +255,32 @@ def request_report(*, acting_user, cluster: Cluster, year: int) -> ClusterReport
 
 
 def build_report(report_id: int) -> ClusterReport | None:
-    """Claim a queued report, render it and store it. Safe to run twice, by two workers, or after a crash.
+    """Claim a queued report, render it and store it (config.pdf_jobs.run: safe to run twice, by two
+    workers, or after a crash). Returns the report as it was left, None if it no longer exists."""
 
-    Returns the report as it was left (None if it no longer exists). RENDERING means another worker
-    holds it: see seconds_until_stale.
-    """
-    now = timezone.now()
-    reports = ClusterReport.objects.filter(pk=report_id)
-    claimable = Q(status=ClusterReport.Status.QUEUED) | Q(
-        status=ClusterReport.Status.RENDERING, started_at__lt=_stale_before(now)
+    def ready(report):
+        audit.record(
+            actor=None,
+            cluster=report.cluster,
+            action="report.ready",
+            summary=f"Annual report for {financial_year_label(report.year)} written",
+            after={"report": report.pk},
+        )
+
+    def failed(report):
+        audit.record(
+            actor=None,
+            cluster=report.cluster,
+            action="report.failed",
+            summary=f"Annual report for {financial_year_label(report.year)} could not be written",
+        )
+
+    return pdf_jobs.run(
+        ClusterReport.objects.select_related("cluster__area", "cluster__lead_council"),
+        report_id,
+        # Looked up when called, so that tests may stand in for WeasyPrint.
+        render=lambda report: render_cluster_report_pdf(report.cluster, report.year),
+        file_name="report.pdf",
+        on_ready=ready,
+        on_failed=failed,
     )
-    if not reports.filter(claimable).update(status=ClusterReport.Status.RENDERING, started_at=now):
-        return reports.first()
-    # Only the claim's holder may finish the report: after a takeover the older worker's result is dropped.
-    ours = reports.filter(status=ClusterReport.Status.RENDERING, started_at=now)
-    report = reports.select_related("cluster__area", "cluster__lead_council").get()
-    label = financial_year_label(report.year)
-    try:
-        pdf = render_cluster_report_pdf(report.cluster, report.year)
-    except Exception as error:
-        logger.exception("The annual report %s could not be rendered", report_id)
-        message = (
-            "It took too long to write."
-            if isinstance(error, SoftTimeLimitExceeded)
-            else "Something went wrong on our side while writing it."
-        )
-        with transaction.atomic():
-            if ours.update(status=ClusterReport.Status.FAILED, error=message, finished_at=timezone.now()):
-                audit.record(
-                    actor=None,
-                    cluster=report.cluster,
-                    action="report.failed",
-                    summary=f"Annual report for {label} could not be written",
-                )
-        return reports.first()
-
-    report.file.save("report.pdf", ContentFile(pdf), save=False)
-    with transaction.atomic():
-        finished = ours.update(
-            status=ClusterReport.Status.READY, file=report.file.name, error="", finished_at=timezone.now()
-        )
-        if finished:
-            audit.record(
-                actor=None,
-                cluster=report.cluster,
-                action="report.ready",
-                summary=f"Annual report for {label} written",
-                after={"report": report.pk},
-            )
-    if not finished:
-        report.file.delete(save=False)
-    return reports.first()
