@@ -28,6 +28,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField("site administrator", default=False)
     date_joined = models.DateTimeField(default=timezone.now)
+    # Acted on only while the person is an officer or administrator of an area (parishes offers the
+    # preference through accounts.preferences, and sends the email).
+    email_area_dashboards = models.BooleanField("Email me my areas' dashboards each month", default=False)
 
     objects = UserManager()
 

@@ -1,3 +1,5 @@
+import uuid
+
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
@@ -5,6 +7,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+from config import pdf_jobs
 
 GSS_CODE_RE = r"^[EW]04\d{6}$"
 gss_code_validator = RegexValidator(
@@ -297,6 +301,57 @@ class RegisterImport(models.Model):
 
     def __str__(self):
         return f"{self.file_name} ({self.get_outcome_display()})"
+
+
+def dashboard_pdf_upload_to(pdf, filename):
+    # A generated name: nothing of the person's input reaches the file system.
+    return f"areas/{pdf.area_id}/dashboards/{uuid.uuid4().hex}.pdf"
+
+
+class DashboardPdf(models.Model):
+    """The area's dashboard as a PDF: asked for on the dashboard, rendered by a worker, served when
+    ready (config.pdf_jobs)."""
+
+    Status = pdf_jobs.Status
+
+    area = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="dashboard_pdfs")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
+    file = models.FileField(upload_to=dashboard_pdf_upload_to, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    # When a worker claimed it (see config.pdf_jobs.run).
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        verbose_name = "dashboard PDF"
+
+    def __str__(self):
+        return f"{self.area} dashboard of {self.requested_at:%Y-%m-%d %H:%M}"
+
+
+class DashboardEmail(models.Model):
+    """One month's dashboard emailed to one person of the area: unique, so that a rerun of the
+    monthly job, a retry or a second worker emails nobody twice (parishes.dashboard_pdf)."""
+
+    area = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(help_text="The first day of the month it was sent for")
+    # Set, with the run's claim, by the run that sends it; empty while recorded and not yet sent.
+    sent_at = models.DateTimeField(null=True, blank=True)
+    claim = models.UUIDField(null=True, blank=True, editable=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["area", "user", "month"], name="one_dashboard_email_a_month")
+        ]
+
+    def __str__(self):
+        return f"{self.area} dashboard of {self.month:%B %Y} to {self.user}"
 
 
 # django-guardian's direct foreign-key permission tables: one pair per permission-bearing model.
