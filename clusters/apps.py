@@ -1,3 +1,5 @@
+from importlib import import_module
+
 from django.apps import AppConfig
 
 
@@ -6,6 +8,10 @@ class ClustersConfig(AppConfig):
     verbose_name = "Clusters"
 
     def ready(self):
+        # The area dashboard's panels register as they are imported, in the order the page shows them.
+        for concern in ("coverage", "clusters", "decisions", "objectives"):
+            import_module(f"{self.name}.dashboard.{concern}")
+
         from parishes.demo import demo_steps
         from parishes.hooks import role_ended_hooks, role_ending_consequences
 

@@ -1,10 +1,11 @@
 from django.urls import path
 
-from .views import decisions, documents, leadership, membership, objectives, overview, reports
+from .views import dashboard, decisions, documents, leadership, membership, objectives, overview, reports
 
 app_name = "clusters"
 
 C = "clusters/<slug:slug>/"
+D = "areas/<slug:area_slug>/dashboard/"
 
 urlpatterns = [
     path("clusters/", overview.cluster_list, name="list"),
@@ -65,6 +66,15 @@ urlpatterns = [
     path(C + "objectives/<int:objective_id>/", objectives.objective_detail, name="objective"),
     path(C + "objectives/<int:objective_id>/edit/", objectives.objective_edit, name="objective_edit"),
     path(C + "objectives/<int:objective_id>/update/", objectives.objective_update, name="objective_update"),
+    # The area dashboard's lists (the dashboard itself is parishes:area_dashboard)
+    path(D + "councils/", dashboard.councils, name="dashboard_councils"),
+    path(D + "councils.csv", dashboard.councils_csv, name="dashboard_councils_csv"),
+    path(D + "clusters/", dashboard.cluster_list, name="dashboard_clusters"),
+    path(D + "clusters.csv", dashboard.cluster_list_csv, name="dashboard_clusters_csv"),
+    path(D + "decisions/", dashboard.decision_list, name="dashboard_decisions"),
+    path(D + "decisions.csv", dashboard.decision_list_csv, name="dashboard_decisions_csv"),
+    path(D + "objectives/", dashboard.objective_list, name="dashboard_objectives"),
+    path(D + "objectives.csv", dashboard.objective_list_csv, name="dashboard_objectives_csv"),
     # The annual report
     path(C + "reports/", reports.report_list, name="reports"),
     path(C + "reports/<int:report_id>/", reports.report_detail, name="report"),

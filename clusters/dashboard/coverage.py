@@ -1,0 +1,148 @@
+"""Coverage: the area's councils in at least one active cluster against those in none, by district
+and by kind, and the list of councils behind each figure."""
+
+from django import forms
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.template.loader import render_to_string
+
+from parishes.models import Council
+from parishes.panels import area_panel
+
+from ..models import Cluster, Membership
+from . import NO_DISTRICT, DashboardFilterForm, Listing, list_url
+
+COVERED, UNCOVERED = "covered", "uncovered"
+
+
+def in_an_active_cluster() -> Exists:
+    """A council (the outer query's row) is covered while it is a member of an active cluster."""
+    return Exists(
+        Membership.objects.filter(
+            council=OuterRef("pk"), status=Membership.Status.MEMBER, cluster__status=Cluster.Status.ACTIVE
+        )
+    )
+
+
+class CoverageFilterForm(DashboardFilterForm):
+    status_choices = [(COVERED, "In an active cluster"), (UNCOVERED, "In no active cluster")]
+    kind = forms.ChoiceField(
+        label="Kind",
+        required=False,
+        choices=[("", "All kinds"), *Council.Kind.choices],
+        error_messages={"invalid_choice": "Select a kind of council from the list"},
+    )
+    extra_fields = ("kind",)
+
+
+def councils(area, *, district="", cluster="", status="", kind="") -> QuerySet[Council]:
+    """The area's councils, filtered, each with `covered` and `current_memberships` (its
+    memberships of clusters still working, with the cluster: one more query for a page)."""
+    rows = (
+        Council.objects.filter(area=area).select_related("district").annotate(covered=in_an_active_cluster())
+    )
+    if district == NO_DISTRICT:
+        rows = rows.filter(district__isnull=True)
+    elif district:
+        rows = rows.filter(district__gss_code=district)
+    if cluster:
+        rows = rows.filter(
+            Exists(
+                Membership.objects.filter(
+                    council=OuterRef("pk"), cluster__slug=cluster, status=Membership.Status.MEMBER
+                )
+            )
+        )
+    if status:
+        rows = rows.filter(covered=status == COVERED)
+    if kind:
+        rows = rows.filter(kind=kind)
+    memberships = (
+        Membership.objects.filter(status=Membership.Status.MEMBER)
+        .exclude(cluster__status=Cluster.Status.DISSOLVED)
+        .select_related("cluster")
+        .order_by("cluster__name")
+    )
+    return rows.prefetch_related(
+        Prefetch("cluster_memberships", queryset=memberships, to_attr="current_memberships")
+    ).order_by("name", "gss_code")
+
+
+def _csv_row(council) -> list:
+    return [
+        council.name,
+        council.gss_code or "",
+        council.get_kind_display(),
+        council.district.name if council.district else "",
+        "Yes" if council.covered else "No",
+        "; ".join(
+            f"{m.cluster.name} ({m.cluster.get_status_display().lower()})"
+            for m in council.current_memberships
+        ),
+    ]
+
+
+LISTING = Listing(
+    name="councils",
+    title="Councils and their clusters",
+    form=CoverageFilterForm,
+    rows=councils,
+    template="clusters/dashboard/councils.html",
+    csv_header=("Council", "GSS code", "Kind", "District", "In an active cluster", "Clusters"),
+    csv_row=_csv_row,
+)
+
+
+def _counted(rows) -> dict:
+    return {"covered": sum(r["covered"] for r in rows), "total": sum(r["total"] for r in rows)}
+
+
+def coverage(area) -> dict:
+    """Covered and total councils by district and by kind: two grouped queries."""
+    counts = {"total": Count("pk"), "covered": Count("pk", filter=Q(in_an_active_cluster()))}
+    by_district = list(
+        Council.objects.filter(area=area)
+        .values("district__gss_code", "district__name")
+        .annotate(**counts)
+        .order_by("district__name")
+    )
+    kind_labels = dict(Council.Kind.choices)
+    by_kind = list(Council.objects.filter(area=area).values("kind").annotate(**counts).order_by("kind"))
+    for row in by_district:
+        row["district"] = row["district__gss_code"] or NO_DISTRICT
+        row["name"] = row["district__name"] or "District not known"
+    for row in by_kind:
+        row["name"] = kind_labels.get(row["kind"], row["kind"])
+    for row in by_district + by_kind:
+        row["uncovered"] = row["total"] - row["covered"]
+    # Districts known first, by name; the councils of no known district last.
+    by_district.sort(key=lambda row: (row["district"] == NO_DISTRICT, row["name"]))
+    by_kind.sort(key=lambda row: row["name"])
+    return {"by_district": by_district, "by_kind": by_kind, **_counted(by_district)}
+
+
+def _urls(area, **filters) -> dict[str, str]:
+    """Where a row's figures lead: all its councils, those in a cluster and those in none."""
+    return {
+        "all": list_url(area, "councils", **filters),
+        COVERED: list_url(area, "councils", status=COVERED, **filters),
+        UNCOVERED: list_url(area, "councils", status=UNCOVERED, **filters),
+    }
+
+
+@area_panel
+def coverage_panel(area, *, medium: str) -> str:
+    figures = coverage(area)
+    for row in figures["by_district"]:
+        row["urls"] = _urls(area, district=row["district"])
+    for row in figures["by_kind"]:
+        row["urls"] = _urls(area, kind=row["kind"])
+    return render_to_string(
+        "clusters/dashboard/coverage_panel.html",
+        {
+            "area": area,
+            "medium": medium,
+            **figures,
+            "uncovered": figures["total"] - figures["covered"],
+            "urls": _urls(area),
+        },
+    )

@@ -1,0 +1,113 @@
+"""Objectives across every cluster of the area by red, amber and green, those overdue for review,
+and the list of objectives behind those figures. A dissolved cluster's objectives are left out."""
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from parishes.panels import area_panel
+
+from ..models import Cluster, Objective
+from ..objectives import objectives_due_for_review
+from . import NO_DISTRICT, DashboardFilterForm, Listing, list_url, overdue_since
+
+OVERDUE = "overdue"
+# The panel lists the few reviews overdue longest; the list has them all.
+SHOWN = 5
+
+
+class ObjectiveFilterForm(DashboardFilterForm):
+    status_choices = [*Objective.Status.choices, (OVERDUE, "Overdue for review")]
+
+
+def objectives(area, *, district="", cluster="", status="") -> QuerySet[Objective]:
+    """The area's objectives, filtered (a district's are those of owner councils in it), each with
+    `overdue`: its review is one the daily reminders chase, due before today."""
+    overdue = objectives_due_for_review(overdue_since(timezone.localdate()))
+    rows = (
+        Objective.objects.filter(cluster__area=area)
+        .exclude(cluster__status=Cluster.Status.DISSOLVED)
+        .select_related("cluster", "owner_council")
+        .annotate(overdue=Exists(overdue.filter(pk=OuterRef("pk"))))
+    )
+    if district == NO_DISTRICT:
+        rows = rows.filter(owner_council__district__isnull=True)
+    elif district:
+        rows = rows.filter(owner_council__district__gss_code=district)
+    if cluster:
+        rows = rows.filter(cluster__slug=cluster)
+    if status == OVERDUE:
+        return rows.filter(overdue=True).order_by("next_review_on", "pk")
+    if status:
+        rows = rows.filter(status=status)
+    return rows.order_by("due_on", "title", "pk")
+
+
+def _csv_row(objective) -> list:
+    return [
+        objective.cluster.name,
+        objective.title,
+        objective.owner_council.name,
+        objective.get_status_display(),
+        objective.progress,
+        objective.due_on.isoformat(),
+        objective.next_review_on.isoformat(),
+        "Yes" if objective.overdue else "No",
+    ]
+
+
+LISTING = Listing(
+    name="objectives",
+    title="Objectives",
+    form=ObjectiveFilterForm,
+    rows=objectives,
+    template="clusters/dashboard/objectives.html",
+    csv_header=(
+        "Cluster",
+        "Objective",
+        "Owner council",
+        "Status",
+        "Progress (%)",
+        "Due on",
+        "Next review on",
+        "Overdue for review",
+    ),
+    csv_row=_csv_row,
+)
+
+
+def objective_counts(area) -> dict:
+    """How many objectives are red, amber, green and done, and overdue for review: one query."""
+    counts = objectives(area).aggregate(
+        total=Count("pk"),
+        overdue=Count("pk", filter=Q(overdue=True)),
+        **{value: Count("pk", filter=Q(status=value)) for value in Objective.Status.values},
+    )
+    return {
+        "total": counts["total"],
+        "total_url": list_url(area, "objectives"),
+        "overdue": counts["overdue"],
+        "overdue_url": list_url(area, "objectives", status=OVERDUE),
+        "by_status": [
+            {
+                "value": value,
+                "label": label,
+                "count": counts[value],
+                "url": list_url(area, "objectives", status=value),
+            }
+            for value, label in Objective.Status.choices
+        ],
+    }
+
+
+@area_panel
+def objectives_panel(area, *, medium: str) -> str:
+    return render_to_string(
+        "clusters/dashboard/objectives_panel.html",
+        {
+            "area": area,
+            "medium": medium,
+            "longest": list(objectives(area, status=OVERDUE)[:SHOWN]),
+            **objective_counts(area),
+        },
+    )
