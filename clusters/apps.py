@@ -16,6 +16,7 @@ class ClustersConfig(AppConfig):
         from parishes.hooks import role_ended_hooks, role_ending_consequences
 
         from . import panels  # noqa: F401  (registers the clusters' panels on parishes' pages)
+        from .dashboard import trends  # noqa: F401  (the area dashboard's charts over time)
         from .demo import seed_clusters
         from .leadership import end_positions_of_role, positions_ending_with
 

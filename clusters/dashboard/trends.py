@@ -1,0 +1,180 @@
+"""The area dashboard's "Over time" panel: the area's decisions per month and its objectives by
+red/amber/green per quarter, as charts with their figures (config/charts.py).
+
+Each figure is counted in the database in a constant number of queries, however many councils,
+clusters and decisions the area has: one for the months, one for the quarters."""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.db.models import Count, DateTimeField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, TruncMonth
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from config.charts import Chart, Series
+from parishes.panels import area_panel
+
+from ..models import Decision, Objective, ObjectiveUpdate
+
+MONTHS = 12
+QUARTERS = 8
+
+# What a decision came to, in the order the chart stacks them, with its colour.
+OUTCOMES = [
+    (Decision.Status.APPROVED, "green"),
+    (Decision.Status.REJECTED, "red"),
+    (Decision.Status.WITHDRAWN, "grey"),
+]
+RAG = [
+    (Objective.Status.RED, "red"),
+    (Objective.Status.AMBER, "orange"),
+    (Objective.Status.GREEN, "green"),
+    (Objective.Status.DONE, "blue"),
+]
+# create_objective sets an objective green; only a progress update changes its status after that,
+# so an objective's status at any moment is that of its latest update by then, or green.
+FIRST_STATUS = Objective.Status.GREEN
+
+
+def _add_months(first_of_month: date, months: int) -> date:
+    index = first_of_month.year * 12 + first_of_month.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def _local_midnight(day: date) -> datetime:
+    return timezone.make_aware(datetime(day.year, day.month, day.day))
+
+
+@dataclass
+class Window:
+    """The months or quarters shown, oldest first, each as the first day of it and of the next."""
+
+    starts: list[date]
+    step: int  # months
+
+    @property
+    def end(self) -> date:
+        return _add_months(self.starts[-1], self.step)
+
+
+def month_window(today: date) -> Window:
+    """This month and the eleven before it."""
+    this_month = today.replace(day=1)
+    return Window([_add_months(this_month, n - MONTHS + 1) for n in range(MONTHS)], 1)
+
+
+def quarter_window(today: date) -> Window:
+    """This calendar quarter and the seven before it."""
+    this_quarter = date(today.year, (today.month - 1) // 3 * 3 + 1, 1)
+    return Window([_add_months(this_quarter, 3 * (n - QUARTERS + 1)) for n in range(QUARTERS)], 3)
+
+
+def decisions_by_month(area, window: Window) -> dict[date, dict[str, int]]:
+    """The area's decisions that closed in each month of the window, by outcome: approved or
+    rejected when decided, withdrawn when withdrawn; one query."""
+    closed_at = Coalesce("decided_at", "withdrawn_at", output_field=DateTimeField())
+    rows = (
+        Decision.objects.filter(cluster__area=area)
+        .filter(
+            Q(decided_at__gte=_local_midnight(window.starts[0]))
+            | Q(withdrawn_at__gte=_local_midnight(window.starts[0]))
+        )
+        .annotate(month=TruncMonth(closed_at))
+        .filter(month__lt=_local_midnight(window.end))
+        .values("month")
+        .annotate(**{status: Count("pk", filter=Q(status=status)) for status, _ in OUTCOMES})
+        .order_by()
+    )
+    counts = {start: {status: 0 for status, _ in OUTCOMES} for start in window.starts}
+    for row in rows:
+        # TruncMonth gives the first moment of the month in the site's time zone.
+        counts[timezone.localtime(row["month"]).date()].update(
+            {status: row[status] for status, _ in OUTCOMES}
+        )
+    return counts
+
+
+def _statuses_at(area, moment: datetime, quarter: int) -> QuerySet:
+    """The area's objectives that existed at `moment`, counted by their status then."""
+    status_then = (
+        ObjectiveUpdate.objects.filter(objective=OuterRef("pk"), created_at__lt=moment)
+        .order_by("-created_at", "-id")
+        .values("status")[:1]
+    )
+    return (
+        Objective.objects.filter(cluster__area=area, created_at__lt=moment)
+        # A dissolved cluster's objectives stop counting once it is gone.
+        .exclude(cluster__dissolved_on__lt=moment.date())
+        .annotate(quarter=Value(quarter), status_then=Coalesce(Subquery(status_then), Value(FIRST_STATUS)))
+        .values("quarter", "status_then")
+        .annotate(count=Count("pk"))
+        .order_by()
+    )
+
+
+def objectives_by_quarter(area, window: Window, now: datetime) -> dict[date, dict[str, int]]:
+    """The area's objectives by status at the end of each quarter of the window (now, for this
+    quarter), from their progress updates; one query, a UNION of the quarters."""
+    moments = [min(_local_midnight(_add_months(start, 3)), now) for start in window.starts]
+    first, *others = [_statuses_at(area, moment, n) for n, moment in enumerate(moments)]
+    counts = {start: {status: 0 for status, _ in RAG} for start in window.starts}
+    for row in first.union(*others, all=True):
+        counts[window.starts[row["quarter"]]][row["status_then"]] = row["count"]
+    return counts
+
+
+def _quarter_label(start: date) -> str:
+    last = _add_months(start, 2)
+    return f"{start:%b}–{last:%b} {start.year}"
+
+
+def decisions_chart(area, today: date) -> Chart:
+    window = month_window(today)
+    counts = decisions_by_month(area, window)
+    return Chart(
+        title=f"Decisions per month in {area.name}",
+        summary=f"A bar chart of the decisions of {area.name}'s clusters in each of the last "
+        f"{MONTHS} months, by outcome: approved, rejected or withdrawn.",
+        labels=[f"{start:%b %Y}" for start in window.starts],
+        series=[
+            Series(Decision.Status(status).label, [counts[start][status] for start in window.starts], colour)
+            for status, colour in OUTCOMES
+        ],
+        label_heading="Month",
+        stacked=True,
+    )
+
+
+def objectives_chart(area, today: date, now: datetime) -> Chart:
+    window = quarter_window(today)
+    counts = objectives_by_quarter(area, window, now)
+    return Chart(
+        title=f"Objectives by status per quarter in {area.name}",
+        summary=f"A bar chart of the objectives of {area.name}'s clusters at the end of each of the "
+        f"last {QUARTERS} quarters, by status: red, amber, green or done.",
+        labels=[_quarter_label(start) for start in window.starts],
+        series=[
+            Series(Objective.Status(status).label, [counts[start][status] for start in window.starts], colour)
+            for status, colour in RAG
+        ],
+        label_heading="Quarter",
+        stacked=True,
+    )
+
+
+@area_panel
+def over_time(area, *, medium: str) -> str:
+    """Two charts with their tables; two queries. Nothing when the area has neither decisions nor
+    objectives in the windows."""
+    now = timezone.now()
+    today = timezone.localdate(now)
+    charts = [
+        (decisions_chart(area, today), f"No decision closed in the last {MONTHS} months."),
+        (objectives_chart(area, today, now), f"No objective was set in the last {QUARTERS} quarters."),
+    ]
+    if all(chart.is_empty for chart, _ in charts):
+        return ""
+    return render_to_string(
+        "clusters/dashboard/over_time.html", {"area": area, "charts": charts, "medium": medium}
+    )
