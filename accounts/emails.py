@@ -5,7 +5,7 @@ from django.db import transaction
 from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 
-from .tasks import send_email
+from .tasks import deliver, send_email
 
 SUBJECT_PREFIX = "Clusterwork: "
 
@@ -30,3 +30,10 @@ def queue_email(*, to: str, subject: str, body: str, html: str | None = None) ->
 def send_templated_email(*, template: str, to: str, context: dict) -> None:
     subject, body, html = render_email(template, context)
     queue_email(to=to, subject=subject, body=body, html=html)
+
+
+def send_templated_email_now(*, template: str, to: str, context: dict, attachments=()) -> None:
+    """Send at once, from a task: for an email that carries a file the task has just made, which is too
+    big to pass through the broker. The caller records what it sent, as it retries on OSError."""
+    subject, body, html = render_email(template, context)
+    deliver(to=[to], subject=subject, body=body, html=html, attachments=attachments)

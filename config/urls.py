@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("parishes.urls")),
     path("", include("clusters.urls")),
     path("accounts/", include("allauth.urls")),
+    path("", include("accounts.urls")),
     path("healthz", health.healthz, name="healthz"),
     path("accessibility/", views.accessibility, name="accessibility"),
     path("admin/", admin.site.urls),

@@ -5,8 +5,9 @@ Not visible → 404, the same as not existing; visible but not allowed → 403.
 
 from collections import defaultdict
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
 from guardian.core import ObjectPermissionChecker
 
@@ -132,3 +133,36 @@ def area_roles_needing_two_factor(user) -> QuerySet[AreaRole]:
     """A county officer or an area administrator sees a whole area, so must use two-factor where
     MFA_REQUIRED is on (registered with accounts.two_factor): the person's current area roles."""
     return AreaRole.objects.filter(user=user, ended_on__isnull=True)
+
+
+def holds_area_role(user) -> bool:
+    """Whether the person is now an officer or administrator of an area: who is offered the monthly
+    dashboard email (registered with accounts.preferences)."""
+    return AreaRole.objects.filter(user=user, ended_on__isnull=True).exists()
+
+
+def dashboard_email_recipients(area: Area) -> QuerySet:
+    """Who is emailed the area's dashboard each month: its current officers and administrators who
+    asked for it, while their account is active."""
+    return (
+        get_user_model()
+        .objects.filter(
+            is_active=True,
+            email_area_dashboards=True,
+            area_roles__area=area,
+            area_roles__ended_on__isnull=True,
+        )
+        .distinct()
+        .order_by("pk")
+    )
+
+
+def areas_with_dashboard_readers() -> QuerySet[Area]:
+    """The areas whose dashboard someone is to be emailed this month."""
+    readers = AreaRole.objects.filter(
+        area=OuterRef("pk"),
+        ended_on__isnull=True,
+        user__is_active=True,
+        user__email_area_dashboards=True,
+    )
+    return Area.objects.filter(Exists(readers)).order_by("pk")

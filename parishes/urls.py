@@ -28,6 +28,21 @@ urlpatterns = [
     path("councils/<int:council_id>/history/", views.council_history, name="council_history"),
     path("areas/<slug:area_slug>/", views.area_detail, name="area"),
     path("areas/<slug:area_slug>/dashboard/", views.area_dashboard, name="area_dashboard"),
+    path(
+        "areas/<slug:area_slug>/dashboard/pdf/",
+        views.area_dashboard_pdf_request,
+        name="area_dashboard_pdf_request",
+    ),
+    path(
+        "areas/<slug:area_slug>/dashboard/pdf/<int:pdf_id>/",
+        views.area_dashboard_pdf,
+        name="area_dashboard_pdf",
+    ),
+    path(
+        "areas/<slug:area_slug>/dashboard/pdf/<int:pdf_id>/download/",
+        views.area_dashboard_pdf_download,
+        name="area_dashboard_pdf_download",
+    ),
     path("areas/<slug:area_slug>/people/", views.area_people, name="area_people"),
     path("areas/<slug:area_slug>/people/invite/", views.area_invite, name="area_invite"),
     path("areas/<slug:area_slug>/roles/<int:role_id>/end/", views.area_role_end, name="area_role_end"),

@@ -346,6 +346,14 @@ CASES = [
         {"name": "text", "password1": "text", "password2": "text"},
     ),
     Case(
+        "accounts:email_settings",
+        "officer",
+        lambda cast: {},
+        lambda cast: {"email_area_dashboards": "yes"},
+        {"email_area_dashboards": "choice"},
+        shows=(),
+    ),
+    Case(
         "parishes:area",
         "officer",
         area,
@@ -869,6 +877,9 @@ WITHOUT_A_FORM = {
     "parishes:area_role_end",
     "parishes:council_invitation_withdraw",
     "parishes:area_invitation_withdraw",
+    "parishes:area_dashboard_pdf_request",
+    "parishes:area_dashboard_pdf",
+    "parishes:area_dashboard_pdf_download",
     # An upload: its content is fuzzed in tests/parishes/test_register_import.py.
     "parishes:area_import",
 }

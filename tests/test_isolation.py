@@ -11,7 +11,7 @@ from tests.isolation import clusters, parishes
 PUBLIC = {"healthz", "accessibility", "parishes:invitation_accept"}
 
 # Pages of the signed-in person about themselves only: the home page.
-SIGNED_IN = {"parishes:home", "clusters:list", "clusters:start"}
+SIGNED_IN = {"parishes:home", "clusters:list", "clusters:start", "accounts:email_settings"}
 
 # Everything under these prefixes belongs to a library that acts only on the signed-in person
 # (django-allauth's account, MFA and session pages) or to Django's admin (site administrators).

@@ -202,6 +202,12 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Rotating chairs hand over and passed terms end first, so that the day's reminders go to the
     # new chair (a passed term confers nothing from the day after it anyway: Position.current).
     "cluster-terms": {"task": "clusters.tasks.end_terms", "schedule": crontab(hour=6, minute=0)},
+    # The area dashboard, as a PDF, to the officers and administrators who asked for it: on the 1st,
+    # after the day's terms and reminders, so that it shows the month as it begins.
+    "area-dashboards": {
+        "task": "parishes.tasks.send_monthly_dashboards",
+        "schedule": crontab(day_of_month=1, hour=7, minute=0),
+    },
 }
 CELERY_TIMEZONE = TIME_ZONE
 

@@ -1,6 +1,6 @@
 """Object-scoped URLs of parishes: name → kwargs of an object of area North, council A."""
 
-from parishes.models import CouncilRole, Invitation
+from parishes.models import CouncilRole, DashboardPdf, Invitation
 
 
 def council_kwargs(cast):
@@ -21,6 +21,11 @@ def _invitation(cast, council):
         invited_by=cast.admin,
         expires_at="2099-01-01T00:00Z",
     )
+
+
+def _dashboard_pdf(cast):
+    """A ready dashboard PDF of area North (its file is stored by the test that downloads it)."""
+    return DashboardPdf.objects.create(area=cast.north, requested_by=cast.officer, status="ready")
 
 
 OBJECT_SCOPED = {
@@ -44,6 +49,15 @@ OBJECT_SCOPED = {
     },
     "parishes:area": area_kwargs,
     "parishes:area_dashboard": area_kwargs,
+    "parishes:area_dashboard_pdf_request": area_kwargs,
+    "parishes:area_dashboard_pdf": lambda cast: {
+        "area_slug": cast.north.slug,
+        "pdf_id": _dashboard_pdf(cast).pk,
+    },
+    "parishes:area_dashboard_pdf_download": lambda cast: {
+        "area_slug": cast.north.slug,
+        "pdf_id": _dashboard_pdf(cast).pk,
+    },
     "parishes:area_people": area_kwargs,
     "parishes:area_invite": area_kwargs,
     "parishes:area_import": area_kwargs,
