@@ -20,15 +20,20 @@ class ObjectiveFilterForm(DashboardFilterForm):
     status_choices = [*Objective.Status.choices, (OVERDUE, "Overdue for review")]
 
 
+def review_overdue() -> Exists:
+    """An objective's review is overdue when the daily reminders chase it and it was due before today."""
+    overdue = objectives_due_for_review(overdue_since(timezone.localdate()))
+    return Exists(overdue.filter(pk=OuterRef("pk")))
+
+
 def objectives(area, *, district="", cluster="", status="") -> QuerySet[Objective]:
     """The area's objectives, filtered (a district's are those of owner councils in it), each with
-    `overdue`: its review is one the daily reminders chase, due before today."""
-    overdue = objectives_due_for_review(overdue_since(timezone.localdate()))
+    `overdue` (review_overdue)."""
     rows = (
         Objective.objects.filter(cluster__area=area)
         .exclude(cluster__status=Cluster.Status.DISSOLVED)
         .select_related("cluster", "owner_council")
-        .annotate(overdue=Exists(overdue.filter(pk=OuterRef("pk"))))
+        .annotate(overdue=review_overdue())
     )
     if district == NO_DISTRICT:
         rows = rows.filter(owner_council__district__isnull=True)
@@ -78,9 +83,11 @@ LISTING = Listing(
 
 def objective_counts(area) -> dict:
     """How many objectives are red, amber, green and done, and overdue for review: one query."""
+    # The expression itself, not the `overdue` annotation: Django's aggregate over an annotated
+    # query leaves the annotation out of its inner select (SQLite then reads "overdue" as a string).
     counts = objectives(area).aggregate(
         total=Count("pk"),
-        overdue=Count("pk", filter=Q(overdue=True)),
+        overdue=Count("pk", filter=Q(review_overdue())),
         **{value: Count("pk", filter=Q(status=value)) for value in Objective.Status.values},
     )
     return {
