@@ -129,6 +129,18 @@ def ending_loses_access(user, role: CouncilRole | AreaRole) -> bool:
     return not others.exclude(pk=role.pk).exists() and not area_roles.exclude(pk=role.pk).exists()
 
 
+def dashboard_to_land_on(user) -> Area | None:
+    """The area whose dashboard is the person's home page: they are an officer or administrator of
+    that one area and hold no council role. Anyone else keeps their home, which links to the
+    dashboards of their areas."""
+    areas = {
+        role.area for role in AreaRole.objects.filter(user=user, ended_on__isnull=True).select_related("area")
+    }
+    if len(areas) != 1 or CouncilRole.objects.filter(user=user, ended_on__isnull=True).exists():
+        return None
+    return areas.pop()
+
+
 def area_roles_needing_two_factor(user) -> QuerySet[AreaRole]:
     """A county officer or an area administrator sees a whole area, so must use two-factor where
     MFA_REQUIRED is on (registered with accounts.two_factor): the person's current area roles."""

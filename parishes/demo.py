@@ -186,6 +186,9 @@ def seed_demo(password: str = DEFAULT_PASSWORD) -> list[DemoSignIn]:
                 f"{chair_council.name} (councillor)",
             )
             _council_role(chair_council, chair_person, CouncilRole.Kind.COUNCILLOR)
+        # Councils in no cluster yet: the gaps in the area's coverage that its officers look for.
+        for code in area_data.get("unclustered", []):
+            _council(area, code, names[code], _kind(names[code], False))
     for step in demo_steps:
         step()
     return sign_ins

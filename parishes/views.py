@@ -11,7 +11,7 @@ from django.utils import timezone
 from config import pdf_jobs
 
 from . import dashboard_pdf, invitations, queries, register, services
-from .access import ending_loses_access, get_area_for_user, get_council_for_user
+from .access import dashboard_to_land_on, ending_loses_access, get_area_for_user, get_council_for_user
 from .audit_display import history_page
 from .forms import (
     CouncilProfileForm,
@@ -38,6 +38,11 @@ EVENTS_PER_PAGE = 50
 
 
 def home(request):
+    # An officer or administrator of one area only comes for its dashboard: it is their home page.
+    # Shown here rather than by a redirect, so that the home address (where signing in and setting up
+    # two-factor land) stays a page; their home would hold nothing else.
+    if area := dashboard_to_land_on(request.user):
+        return area_dashboard(request, area.slug)
     return render(
         request,
         "parishes/home.html",
