@@ -7,7 +7,7 @@ where they hold a position want their reviews. This module only reads what is ow
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, F, OuterRef, QuerySet, Window
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Window
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -16,7 +16,7 @@ from parishes.panels import council_panel, home_panel
 
 from .access import clusters_where_decider, clusters_where_officer
 from .documents import documents_due_for_review
-from .models import Adoption, Cluster, Decision, DocumentVersion, Membership, Vote
+from .models import Adoption, Cluster, Decision, DocumentVersion, Membership, Objective, Vote
 from .objectives import objectives_due_for_review
 
 # Each list shows the most pressing few, and says how many there are in all.
@@ -126,18 +126,30 @@ def _invitations(council_ids: set[int]) -> Shortlist:
     )
 
 
+def _objectives_for_review(today, acting: set[int], officer_of: set[int]) -> QuerySet[Objective]:
+    """Objectives due for review owned by a council the person acts for or in a cluster where they
+    hold a position. Their objectives are read first, through the indexes on owner and cluster,
+    and only those are filtered: given both at once, PostgreSQL reads every objective due for review
+    in the country through the index on next_review_on, and narrows to the person's afterwards."""
+    theirs = list(
+        Objective.objects.filter(Q(owner_council_id__in=acting) | Q(cluster_id__in=officer_of))
+        .order_by()
+        .values_list("pk", flat=True)
+    )
+    return objectives_due_for_review(today).filter(pk__in=theirs)
+
+
 @home_panel
 def needs_your_attention(request) -> str:
     """Everything waiting on the person: decisions put to them as chair, the votes, adoptions and
     answers to invitations their councils owe, and the reviews due in their councils' objectives and
-    their clusters' documents; eleven queries at most, however much is waiting."""
+    their clusters' documents; twelve queries at most, however much is waiting."""
     user = request.user
     today = timezone.localdate()
     acting = councils_acted_for(user)
     officer_of = clusters_where_officer(user)
     if not acting and not officer_of:
         return ""
-    due = objectives_due_for_review(today)
     groups = {
         "for_the_chair": _decisions_for_the_chair(clusters_where_decider(user)),
         "ratifications": _once_each(
@@ -149,9 +161,7 @@ def needs_your_attention(request) -> str:
             DocumentVersion.objects.select_related("document__cluster").order_by("created_at", "pk"),
         ),
         "invitations": _invitations(acting),
-        "objectives": _shortlist(
-            due.filter(owner_council_id__in=acting) | due.filter(cluster_id__in=officer_of)
-        ),
+        "objectives": _shortlist(_objectives_for_review(today, acting, officer_of)),
         "documents": _shortlist(documents_due_for_review(today).filter(cluster_id__in=officer_of)),
     }
     return render_to_string(

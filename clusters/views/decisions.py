@@ -47,6 +47,7 @@ def register(request, slug):
     filters = search.filters()
     decisions = services.with_progress(services.register(cluster, **filters))
     page = Paginator(decisions, DECISIONS_PER_PAGE).get_page(request.GET.get("page"))
+    page.object_list = services.mark_corrected(list(page.object_list))
     return render(
         request,
         "clusters/decisions/register.html",
