@@ -569,6 +569,27 @@ CASES = [
         "get",
     ),
     Case("clusters:list", "officer", lambda cast: {}, lambda cast: {"page": "1"}, {"page": "int"}, "get"),
+    # The area dashboard's lists and their CSV: the filters every list shares, and each list's own.
+    *(
+        Case(
+            f"clusters:dashboard_{name}{export}",
+            "officer",
+            area,
+            lambda cast, valid=valid: {"district": "", "cluster": cast.cluster.slug, **valid, "page": "1"},
+            {"district": "choice", "cluster": "choice", **dict.fromkeys(valid, "choice"), "page": "int"},
+            "get",
+        )
+        for name, valid in (
+            ("councils", {"status": "uncovered", "kind": "parish_council"}),
+            (
+                "clusters",
+                {"status": "active", "formality": "mou", "leadership": "fixed", "attention": "invitations"},
+            ),
+            ("decisions", {"status": "waiting_votes", "proposed": "12m"}),
+            ("objectives", {"status": "overdue"}),
+        )
+        for export in ("", "_csv")
+    ),
     Case("clusters:history", "chair", cluster, lambda cast: {"page": "1"}, {"page": "int"}, "get"),
     Case("clusters:documents", "chair", cluster, lambda cast: {"page": "1"}, {"page": "int"}, "get"),
     Case("parishes:council_history", "clerk_a", council, lambda cast: {"page": "1"}, {"page": "int"}, "get"),
@@ -855,6 +876,7 @@ WITHOUT_A_FORM = {
     "healthz",
     "accessibility",
     "parishes:home",
+    "parishes:area_dashboard",
     "parishes:council",
     "parishes:council_people",
     "parishes:area_people",

@@ -127,4 +127,10 @@ OBJECT_SCOPED = {
         "slug": cast.cluster.slug,
         "report_id": ClusterReport.objects.create(cluster=cast.cluster, year=2026).pk,
     },
+    # The area dashboard's lists and their CSV, of area North.
+    **{
+        f"clusters:dashboard_{name}{export}": lambda cast: {"area_slug": cast.north.slug}
+        for name in ("councils", "clusters", "decisions", "objectives")
+        for export in ("", "_csv")
+    },
 }
