@@ -11,4 +11,4 @@ def email_settings(request):
         form.save()
         messages.success(request, "Your email settings have been saved.")
         return redirect("accounts:email_settings")
-    return render(request, "account/email_settings.html", {"form": form})
+    return render(request, "accounts/email_settings.html", {"form": form})
