@@ -11,7 +11,7 @@ MANAGE := $(BIN)/python manage.py
 run worker beat: export DJANGO_SETTINGS_MODULE := config.settings.local
 test: export DJANGO_SETTINGS_MODULE := config.settings.test
 
-.PHONY: setup run test lint worker beat
+.PHONY: setup run test lint worker beat bench
 
 setup: $(VENV)/.installed node_modules/.installed static/build/.built
 
@@ -43,6 +43,17 @@ run: setup
 test: setup
 	$(MANAGE) makemigrations --check --dry-run
 	$(BIN)/pytest
+
+# Not part of `make test`: the national data in PostgreSQL (its own database, loaded once and reused;
+# BENCH_ARGS=--rebuild loads it again), served by gunicorn with production settings and measured;
+# writes bench/results.json and bench/RESULTS.md and fails when a figure is over budget. It needs
+# PostgreSQL and Redis (BENCH_POSTGRES, BENCH_REDIS: see bench/README.md). BENCH_ARGS=--help lists options.
+bench: setup $(VENV)/.bench-installed
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+$(VENV)/.bench-installed: pyproject.toml | $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check ".[bench]"
+	touch $@
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
