@@ -5,7 +5,7 @@ owns its reads (aggregated in the database, a few queries whatever the size of t
 
 Here: what they share. Who may see the dashboard is parishes.access.get_area_for_user's to say."""
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from urllib.parse import urlencode
@@ -92,6 +92,10 @@ class DashboardFilterForm(forms.Form):
         ]
 
 
+def _each(area, rows: QuerySet) -> Iterator:
+    return rows.iterator(chunk_size=500)
+
+
 @dataclass(frozen=True)
 class Listing:
     """A list behind the dashboard's figures: its filters, its rows (a queryset of the area, given
@@ -104,3 +108,7 @@ class Listing:
     template: str
     csv_header: tuple[str, ...]
     csv_row: Callable[[object], Iterable]
+    # What a list needs beyond its rows' query, read in a fixed number of queries: for a page's
+    # objects (a list), and for the whole spreadsheet as it streams (area, rows) -> objects.
+    for_page: Callable[[list], None] = lambda objects: None
+    for_csv: Callable[[object, QuerySet], Iterable] = _each

@@ -1,8 +1,10 @@
 """Coverage: the area's councils in at least one active cluster against those in none, by district
 and by kind, and the list of councils behind each figure."""
 
+from collections.abc import Iterator
+
 from django import forms
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.template.loader import render_to_string
 
 from parishes.models import Council
@@ -35,8 +37,7 @@ class CoverageFilterForm(DashboardFilterForm):
 
 
 def councils(area, *, district="", cluster="", status="", kind="") -> QuerySet[Council]:
-    """The area's councils, filtered, each with `covered` and `current_memberships` (its
-    memberships of clusters still working, with the cluster: one more query for a page)."""
+    """The area's councils, filtered, each with `covered`."""
     rows = (
         Council.objects.filter(area=area).select_related("district").annotate(covered=in_an_active_cluster())
     )
@@ -56,15 +57,36 @@ def councils(area, *, district="", cluster="", status="", kind="") -> QuerySet[C
         rows = rows.filter(covered=status == COVERED)
     if kind:
         rows = rows.filter(kind=kind)
-    memberships = (
+    return rows.order_by("name", "gss_code")
+
+
+def _current_memberships() -> QuerySet[Membership]:
+    """Councils' memberships of clusters still working, with the cluster."""
+    return (
         Membership.objects.filter(status=Membership.Status.MEMBER)
         .exclude(cluster__status=Cluster.Status.DISSOLVED)
         .select_related("cluster")
         .order_by("cluster__name")
     )
-    return rows.prefetch_related(
-        Prefetch("cluster_memberships", queryset=memberships, to_attr="current_memberships")
-    ).order_by("name", "gss_code")
+
+
+def _page_memberships(councils: list[Council]) -> None:
+    """Each council of a page with `current_memberships`: one query."""
+    prefetch_related_objects(
+        councils,
+        Prefetch("cluster_memberships", queryset=_current_memberships(), to_attr="current_memberships"),
+    )
+
+
+def _csv_memberships(area, councils: QuerySet[Council]) -> Iterator[Council]:
+    """Every council of the spreadsheet with `current_memberships`: the area's memberships read in
+    one query first (a prefetch would read them again for every chunk of councils)."""
+    by_council: dict[int, list[Membership]] = {}
+    for membership in _current_memberships().filter(council__area=area):
+        by_council.setdefault(membership.council_id, []).append(membership)
+    for council in councils.iterator(chunk_size=500):
+        council.current_memberships = by_council.get(council.pk, [])
+        yield council
 
 
 def _csv_row(council) -> list:
@@ -89,6 +111,8 @@ LISTING = Listing(
     template="clusters/dashboard/councils.html",
     csv_header=("Council", "GSS code", "Kind", "District", "In an active cluster", "Clusters"),
     csv_row=_csv_row,
+    for_page=_page_memberships,
+    for_csv=_csv_memberships,
 )
 
 

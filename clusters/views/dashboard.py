@@ -21,6 +21,8 @@ def _page(request, area_slug, listing: Listing):
     search = listing.form(request.GET or None, area=area)
     filters = search.filters()
     page = Paginator(listing.rows(area, **filters), PER_PAGE).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    listing.for_page(page.object_list)
     return render(
         request,
         listing.template,
@@ -40,7 +42,7 @@ def _page(request, area_slug, listing: Listing):
 def _csv(request, area_slug, listing: Listing):
     area, _ = get_area_for_user(request.user, area_slug)
     filters = listing.form(request.GET or None, area=area).filters()
-    rows = (listing.csv_row(row) for row in listing.rows(area, **filters).iterator(chunk_size=500))
+    rows = (listing.csv_row(row) for row in listing.for_csv(area, listing.rows(area, **filters)))
     return csv_response(itertools.chain([listing.csv_header], rows), f"{area.slug}-{listing.name}.csv")
 
 
