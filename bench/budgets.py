@@ -89,7 +89,8 @@ def load_checks(load: dict) -> list[Check]:
 def reminder_checks(reminders: dict, *, allow_missing: bool = False) -> list[Check]:
     subject = "reminder scan"
     if reminders.get("status") != "measured":
-        return [Check(subject, "measured", reminders.get("error", "missing"), "measured", allow_missing)]
+        excused = allow_missing and reminders.get("status") != "failed"
+        return [Check(subject, "measured", reminders.get("error", "missing"), "measured", excused)]
     return [
         Check(
             subject,
@@ -109,7 +110,7 @@ def reminder_checks(reminders: dict, *, allow_missing: bool = False) -> list[Che
 
 
 def pdf_checks(pdf: dict, *, allow_missing: bool = False) -> list[Check]:
-    """PDFs have no time budget; one that is not built yet, or fails to render, is a failed check."""
+    """PDFs have no time budget; one that is not built yet (unless allowed), or fails to render, fails."""
     subject = f"PDF: {pdf['name']}"
     if pdf["status"] == "missing":
         return [Check(subject, "renders", pdf.get("error", "missing"), "built", allow_missing)]

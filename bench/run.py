@@ -67,6 +67,9 @@ def _arguments(argv):
     parser.add_argument("--load-seconds", type=int, default=60)
     parser.add_argument("--think", type=float, default=0.5, help="mean pause between a person's pages, s")
     parser.add_argument("--reminder-items", type=int, default=100_000)
+    parser.add_argument(
+        "--reminder-timeout", type=int, default=300, help="s; the scan (budget 10 s) is stopped after it"
+    )
     parser.add_argument("--skip", action="append", default=[], choices=["load", "pdfs", "reminders"])
     parser.add_argument(
         "--allow-missing",
@@ -124,7 +127,7 @@ def _manage(env, *command, capture=False):
     return result.stdout
 
 
-def _inside(env, *command) -> dict:
+def _inside(env, *command, timeout=None) -> dict:
     out = subprocess.run(  # noqa: S603
         [PYTHON, "-m", "bench.inside", *command],
         cwd=ROOT,
@@ -133,8 +136,29 @@ def _inside(env, *command) -> dict:
         text=True,
         # Its JSON on stdout; its errors go to the terminal.
         stdout=subprocess.PIPE,
+        timeout=timeout,
     ).stdout
     return json.loads(out)
+
+
+def _measured_inside(args, env, name, *command, timeout=None) -> dict:
+    """A PDF's or the reminder scan's figures, or its failure: a crash or a run past the timeout is
+    recorded (and fails the run) without losing the figures taken before it."""
+    try:
+        return _inside(env, *command, timeout=timeout)
+    except subprocess.CalledProcessError as error:
+        return {
+            "name": name,
+            "status": "failed",
+            "error": f"exited with {error.returncode} (its error above)",
+        }
+    except subprocess.TimeoutExpired:
+        # The process is killed; its statement may still run in PostgreSQL, in the bench's own database.
+        with psycopg.connect(args.postgres, autocommit=True) as admin:
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", [args.db]
+            )
+        return {"name": name, "status": "failed", "error": f"stopped after {timeout} s"}
 
 
 def database(args, env) -> bool:
@@ -308,7 +332,8 @@ def machine(postgres: str) -> dict:
         if line.startswith("MemTotal")
     )
     commit = subprocess.run(  # noqa: S603
-        ["git", "rev-parse", "--short", "HEAD"],  # noqa: S607
+        # "-dirty" when the checkout differs from the commit: figures of work not yet committed.
+        ["git", "describe", "--always", "--dirty", "--abbrev=7"],  # noqa: S607
         cwd=ROOT,
         text=True,
         capture_output=True,  # noqa: S607
@@ -373,11 +398,20 @@ def main(argv=None) -> int:
             results["pdfs"] = []
             with steps.step("PDFs"):
                 for name in _inside(env, "pdfs", "--list"):
-                    results["pdfs"].append(_inside(env, "pdfs", name, str(work / "plan.json")))
+                    results["pdfs"].append(
+                        _measured_inside(args, env, name, "pdfs", name, str(work / "plan.json"))
+                    )
         results["reminders"] = {"status": "skipped", "error": "skipped (--skip reminders)"}
         if "reminders" not in args.skip:
             with steps.step(f"reminder scan of {args.reminder_items:,} items"):
-                results["reminders"] = _inside(env, "reminders", str(args.reminder_items))
+                results["reminders"] = _measured_inside(
+                    args,
+                    env,
+                    "reminder scan",
+                    "reminders",
+                    str(args.reminder_items),
+                    timeout=args.reminder_timeout,
+                )
     steps.total()
     results["durations"] = steps.durations
     results["machine"] = machine(plan["postgres"])

@@ -77,6 +77,12 @@ def test_load_and_reminder_checks():
     assert _failed(budgets.reminder_checks({"status": "missing", "error": "no clusters.bench"})) == [
         ("measured", "no clusters.bench")
     ]
+    assert _failed(budgets.reminder_checks({"status": "missing"}, allow_missing=True)) == []
+    # A scan stopped at its timeout fails however the run was started.
+    stopped = {"status": "failed", "error": "stopped after 300 s"}
+    assert _failed(budgets.reminder_checks(stopped, allow_missing=True)) == [
+        ("measured", "stopped after 300 s")
+    ]
 
 
 def test_results_table_marks_each_failing_row():
