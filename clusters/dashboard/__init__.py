@@ -11,13 +11,14 @@ from datetime import date, timedelta
 from urllib.parse import urlencode
 
 from django import forms
-from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 
 from parishes.queries import area_districts
 
 from ..decision_forms import FULL_WIDTH_SELECT
+from ..models import Membership
 
 # The district filter's value for councils whose district is not known.
 NO_DISTRICT = "none"
@@ -33,6 +34,15 @@ def count_per_cluster(queryset: QuerySet) -> Coalesce:
     annotation of clusters: a correlated subquery, so that a page of clusters is still one query."""
     per_cluster = queryset.filter(cluster=OuterRef("pk")).order_by().values("cluster")
     return Coalesce(Subquery(per_cluster.annotate(n=Count("pk")).values("n")), 0)
+
+
+def has_member_in(district: str, cluster: OuterRef) -> Exists:
+    """The district filter of clusters and their decisions: the cluster (`cluster`, a reference to
+    the outer query) has a member council in the district, or one whose district is not known."""
+    members = Membership.objects.filter(cluster=cluster, status=Membership.Status.MEMBER)
+    if district == NO_DISTRICT:
+        return Exists(members.filter(council__district__isnull=True))
+    return Exists(members.filter(council__district__gss_code=district))
 
 
 def list_url(area, name: str, **filters) -> str:

@@ -2,7 +2,7 @@
 council, chair and what needs attention; and the list of clusters behind those figures."""
 
 from django import forms
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum, Window
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum, Window
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -11,7 +11,7 @@ from parishes.panels import area_panel
 from ..documents import documents_due_for_review
 from ..models import Cluster, Decision, Membership, Position
 from ..objectives import objectives_due_for_review
-from . import NO_DISTRICT, DashboardFilterForm, Listing, count_per_cluster, list_url, overdue_since
+from . import DashboardFilterForm, Listing, count_per_cluster, has_member_in, list_url, overdue_since
 
 # The panel shows the clusters needing most attention; the list shows them all.
 SHOWN = 10
@@ -74,12 +74,7 @@ def clusters(
     `attention` keeps those with any of that kind of thing needing attention."""
     rows = Cluster.objects.filter(area=area)
     if district:
-        members = Membership.objects.filter(cluster=OuterRef("pk"), status=Membership.Status.MEMBER)
-        if district == NO_DISTRICT:
-            members = members.filter(council__district__isnull=True)
-        else:
-            members = members.filter(council__district__gss_code=district)
-        rows = rows.filter(Exists(members))
+        rows = rows.filter(has_member_in(district, OuterRef("pk")))
     if cluster:
         rows = rows.filter(slug=cluster)
     if status:

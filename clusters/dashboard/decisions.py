@@ -4,15 +4,15 @@ longest, and the list of decisions behind those figures."""
 import datetime
 
 from django import forms
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from parishes.panels import area_panel
 
 from ..leadership import add_months
-from ..models import Decision, Membership
-from . import NO_DISTRICT, DashboardFilterForm, Listing, list_url
+from ..models import Decision
+from . import DashboardFilterForm, Listing, has_member_in, list_url
 
 WAITING_CHAIR, WAITING_VOTES, LAST_12_MONTHS = "waiting_chair", "waiting_votes", "12m"
 # The panel lists the few proposals waiting longest; the list has them all.
@@ -45,12 +45,7 @@ def decisions(area, *, district="", cluster="", status="", proposed="") -> Query
     it. Newest first, but proposals still waiting oldest first: the longest wait matters most."""
     rows = Decision.objects.filter(cluster__area=area).select_related("cluster", "proposing_council")
     if district:
-        members = Membership.objects.filter(cluster=OuterRef("cluster"), status=Membership.Status.MEMBER)
-        if district == NO_DISTRICT:
-            members = members.filter(council__district__isnull=True)
-        else:
-            members = members.filter(council__district__gss_code=district)
-        rows = rows.filter(Exists(members))
+        rows = rows.filter(has_member_in(district, OuterRef("cluster")))
     if cluster:
         rows = rows.filter(cluster__slug=cluster)
     if status == WAITING_CHAIR:
