@@ -15,6 +15,7 @@ from django.utils import timezone
 from config.charts import Chart, Series
 from parishes.panels import area_panel
 
+from ..leadership import add_months
 from ..models import Decision, Objective, ObjectiveUpdate
 
 MONTHS = 12
@@ -37,11 +38,6 @@ RAG = [
 FIRST_STATUS = Objective.Status.GREEN
 
 
-def _add_months(first_of_month: date, months: int) -> date:
-    index = first_of_month.year * 12 + first_of_month.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
-
-
 def _local_midnight(day: date) -> datetime:
     return timezone.make_aware(datetime(day.year, day.month, day.day))
 
@@ -55,19 +51,19 @@ class Window:
 
     @property
     def end(self) -> date:
-        return _add_months(self.starts[-1], self.step)
+        return add_months(self.starts[-1], self.step)
 
 
 def month_window(today: date) -> Window:
     """This month and the eleven before it."""
     this_month = today.replace(day=1)
-    return Window([_add_months(this_month, n - MONTHS + 1) for n in range(MONTHS)], 1)
+    return Window([add_months(this_month, n - MONTHS + 1) for n in range(MONTHS)], 1)
 
 
 def quarter_window(today: date) -> Window:
     """This calendar quarter and the seven before it."""
     this_quarter = date(today.year, (today.month - 1) // 3 * 3 + 1, 1)
-    return Window([_add_months(this_quarter, 3 * (n - QUARTERS + 1)) for n in range(QUARTERS)], 3)
+    return Window([add_months(this_quarter, 3 * (n - QUARTERS + 1)) for n in range(QUARTERS)], 3)
 
 
 def decisions_by_month(area, window: Window) -> dict[date, dict[str, int]]:
@@ -116,7 +112,7 @@ def _statuses_at(area, moment: datetime, quarter: int) -> QuerySet:
 def objectives_by_quarter(area, window: Window, now: datetime) -> dict[date, dict[str, int]]:
     """The area's objectives by status at the end of each quarter of the window (now, for this
     quarter), from their progress updates; one query, a UNION of the quarters."""
-    moments = [min(_local_midnight(_add_months(start, 3)), now) for start in window.starts]
+    moments = [min(_local_midnight(add_months(start, 3)), now) for start in window.starts]
     first, *others = [_statuses_at(area, moment, n) for n, moment in enumerate(moments)]
     counts = {start: {status: 0 for status, _ in RAG} for start in window.starts}
     for row in first.union(*others, all=True):
@@ -125,7 +121,7 @@ def objectives_by_quarter(area, window: Window, now: datetime) -> dict[date, dic
 
 
 def _quarter_label(start: date) -> str:
-    last = _add_months(start, 2)
+    last = add_months(start, 2)
     return f"{start:%b}–{last:%b} {start.year}"
 
 
@@ -171,7 +167,7 @@ def over_time(area, *, medium: str) -> str:
     today = timezone.localdate(now)
     charts = [
         (decisions_chart(area, today), f"No decision closed in the last {MONTHS} months."),
-        (objectives_chart(area, today, now), f"No objective was set in the last {QUARTERS} quarters."),
+        (objectives_chart(area, today, now), f"No objectives in the last {QUARTERS} quarters."),
     ]
     if all(chart.is_empty for chart, _ in charts):
         return ""
