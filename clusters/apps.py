@@ -21,6 +21,14 @@ class ClustersConfig(AppConfig):
         from .leadership import end_positions_of_role, positions_ending_with
 
         demo_steps.append(seed_clusters)
+
+        from parishes.national import national_help, national_steps
+
+        from .national import HELP as NATIONAL_HELP
+        from .national import load_clusters
+
+        national_steps.append(load_clusters)
+        national_help.append(NATIONAL_HELP)
         role_ended_hooks.append(end_positions_of_role)
         role_ending_consequences.append(positions_ending_with)
 

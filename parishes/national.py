@@ -63,7 +63,7 @@ What it makes (about 11,300 councils for the whole of England and Wales):
   is given; roles started three years ago, with the object permissions parishes.roles gives them.
 Clusters, positions, documents, decisions, votes, objectives and audit records are added by later
 steps registered in parishes.national.national_steps (as parishes.demo.demo_steps does for the
-demo), run after the councils and people exist."""
+demo), run after the councils and people exist; each says what it makes in national_help."""
 
 
 @dataclass
@@ -86,6 +86,12 @@ class NationalLoad:
 # that parishes never imports them; each step runs after the areas, councils and people exist, in
 # the same transaction, and adds what it made to load.counts.
 national_steps: list[Callable[[NationalLoad], None]] = []
+# What those steps make, a paragraph each, for the command's help after PROPORTIONS.
+national_help: list[str] = []
+
+
+def proportions() -> str:
+    return "\n\n".join([PROPORTIONS, *national_help])
 
 
 class NationalDataError(Exception):
@@ -165,7 +171,7 @@ def _make_areas(specs: Iterable[_AreaSpec], load: NationalLoad) -> dict[str, Are
     return {area.name: area for area in Area.objects.filter(name__in=list(specs))}
 
 
-def _make_users(people: dict[str, str], load: NationalLoad) -> dict[str, object]:
+def make_users(people: dict[str, str], load: NationalLoad) -> dict[str, object]:
     """people: email → name. Those not yet there are made (with a verified primary email)."""
     User = get_user_model()
     now = timezone.now()
@@ -266,7 +272,7 @@ def load_national(
             email = f"{word}.{area.slug}@{EMAIL_DOMAIN}"
             people[email] = f"{area.name} {AreaRole.Kind(kind).label}"
             area_people.append((area, kind, email))
-    users = _make_users(people, load)
+    users = make_users(people, load)
 
     started_on = timezone.localdate() - datetime.timedelta(days=365 * 3)
     clerk = CouncilRole.Kind.CLERK

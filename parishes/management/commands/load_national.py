@@ -2,7 +2,7 @@ from argparse import RawDescriptionHelpFormatter
 
 from django.core.management.base import BaseCommand, CommandError, DjangoHelpFormatter
 
-from parishes.national import PROPORTIONS, NationalDataError, load_national
+from parishes.national import NationalDataError, load_national, proportions
 
 
 class _HelpFormatter(DjangoHelpFormatter, RawDescriptionHelpFormatter):
@@ -13,11 +13,13 @@ class Command(BaseCommand):
     help = (
         "Build every parish and community of England and Wales as councils in their real areas,\n"
         "with their people, in bulk (for the national-scale benchmark). Refuses a database that\n"
-        "already has councils unless --force is given.\n\n" + PROPORTIONS
+        "already has councils unless --force is given."
     )
 
     def create_parser(self, prog_name, subcommand, **kwargs):
         kwargs.setdefault("formatter_class", _HelpFormatter)
+        # Read when asked, not at import: the later steps' paragraphs are registered by their apps.
+        self.help = f"{Command.help}\n\n{proportions()}"
         return super().create_parser(prog_name, subcommand, **kwargs)
 
     def add_arguments(self, parser):
