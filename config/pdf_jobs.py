@@ -4,7 +4,8 @@ two workers, or after a crash.
 
 A job is a row of a model with the fields `status` (Status below), `file`, `requested_at`,
 `started_at`, `finished_at` and `error`. The page that asks creates the row and queues the task; the
-task calls run(), which claims the row, renders and stores the file; the page shows the row's state.
+task calls run(), which claims the row, renders and stores the file; the page shows the row's state
+(job_page) and offers the file once it is ready (download).
 """
 
 import logging
@@ -16,6 +17,8 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import models, transaction
 from django.db.models import Q, QuerySet
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import render
 from django.utils import timezone
 
 logger = logging.getLogger(__name__)
@@ -30,6 +33,8 @@ class Status(models.TextChoices):
 
 IN_FLIGHT = (Status.QUEUED, Status.RENDERING)
 ABANDONED = "It took too long and was abandoned."
+# Seconds between the reloads of a job's page while its file is being written.
+REFRESH_SECONDS = 3
 
 
 def _stale_before(now: datetime) -> datetime:
@@ -116,3 +121,29 @@ def run(
     if not finished:
         job.file.delete(save=False)
     return this.first()
+
+
+def job_page(request, template: str, context: dict, job) -> HttpResponse:
+    """A job's page: its template gets `in_progress`, `stuck` and `refresh_seconds` besides `context`.
+    While the job is on its way the page reloads itself (a Refresh header, without JavaScript)."""
+    stuck = is_stuck(job)
+    in_progress = job.status in IN_FLIGHT and not stuck
+    response = render(
+        request,
+        template,
+        {**context, "in_progress": in_progress, "stuck": stuck, "refresh_seconds": REFRESH_SECONDS},
+    )
+    if in_progress:
+        response["Refresh"] = str(REFRESH_SECONDS)
+    return response
+
+
+def download(job, filename: str) -> FileResponse:
+    """A ready job's file as an attachment saved under `filename`; 404 when the file has gone."""
+    try:
+        file = job.file.open("rb")
+    except (FileNotFoundError, ValueError) as missing:
+        raise Http404 from missing
+    response = FileResponse(file, as_attachment=True, filename=filename, content_type="application/pdf")
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

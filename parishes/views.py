@@ -3,7 +3,7 @@ from django.contrib.auth import get_user_model, login
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -32,8 +32,6 @@ from .roles import GRANTABLE_COUNCIL_PERMISSIONS
 from .services import RoleError
 
 COUNCILS_PER_PAGE = 50
-# Seconds between the reloads of the dashboard PDF's page while it is being written.
-PDF_REFRESH_SECONDS = 3
 EVENTS_PER_PAGE = 50
 
 
@@ -222,36 +220,15 @@ def area_dashboard_pdf_request(request, area_slug):
 def area_dashboard_pdf(request, area_slug, pdf_id):
     area, _ = get_area_for_user(request.user, area_slug)
     pdf = get_object_or_404(area.dashboard_pdfs.select_related("requested_by"), pk=pdf_id)
-    stuck = pdf_jobs.is_stuck(pdf)
-    in_progress = pdf.status in pdf_jobs.IN_FLIGHT and not stuck
-    response = render(
-        request,
-        "parishes/dashboard_pdf.html",
-        {
-            "area": area,
-            "pdf": pdf,
-            "in_progress": in_progress,
-            "stuck": stuck,
-            "refresh_seconds": PDF_REFRESH_SECONDS,
-        },
-    )
-    if in_progress:
-        # The page reloads itself until the PDF is ready, without JavaScript (see the template).
-        response["Refresh"] = str(PDF_REFRESH_SECONDS)
-    return response
+    return pdf_jobs.job_page(request, "parishes/dashboard_pdf.html", {"area": area, "pdf": pdf}, pdf)
 
 
 def area_dashboard_pdf_download(request, area_slug, pdf_id):
     area, _ = get_area_for_user(request.user, area_slug)
     pdf = get_object_or_404(area.dashboard_pdfs, pk=pdf_id, status=DashboardPdf.Status.READY)
-    try:
-        file = pdf.file.open("rb")
-    except (FileNotFoundError, ValueError) as missing:
-        raise Http404 from missing
-    name = dashboard_pdf.dashboard_file_name(area, timezone.localtime(pdf.finished_at).date())
-    response = FileResponse(file, as_attachment=True, filename=name, content_type="application/pdf")
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return pdf_jobs.download(
+        pdf, dashboard_pdf.dashboard_file_name(area, timezone.localtime(pdf.finished_at).date())
+    )
 
 
 def area_people(request, area_slug):

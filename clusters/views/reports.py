@@ -1,8 +1,9 @@
 from django import forms
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+
+from config import pdf_jobs
 
 from .. import reports
 from ..access import get_cluster_for_user
@@ -10,8 +11,6 @@ from ..models import ClusterReport
 from ..reports import ReportError
 
 REPORTS_PER_PAGE = 20
-# Seconds between the reloads of a report's page while it is being written.
-REFRESH_SECONDS = 3
 
 
 class ReportRequestForm(forms.Form):
@@ -59,37 +58,17 @@ def report_list(request, slug):
 def report_detail(request, slug, report_id):
     cluster, permissions = get_cluster_for_user(request.user, slug)
     report = get_object_or_404(cluster.reports.select_related("requested_by"), pk=report_id)
-    stuck = reports.is_stuck(report)
-    in_progress = report.status in reports.IN_FLIGHT and not stuck
-    response = render(
-        request,
-        "clusters/reports/detail.html",
-        {
-            "cluster": cluster,
-            "may": permissions.flags(),
-            "report": report,
-            "bounds": reports.financial_year_bounds(report.year),
-            "in_progress": in_progress,
-            "stuck": stuck,
-            "refresh_seconds": REFRESH_SECONDS,
-        },
-    )
-    if in_progress:
-        # The page reloads itself until the report is ready, without JavaScript (see the template).
-        response["Refresh"] = str(REFRESH_SECONDS)
-    return response
+    context = {
+        "cluster": cluster,
+        "may": permissions.flags(),
+        "report": report,
+        "bounds": reports.financial_year_bounds(report.year),
+    }
+    return pdf_jobs.job_page(request, "clusters/reports/detail.html", context, report)
 
 
 def report_download(request, slug, report_id):
     cluster, _ = get_cluster_for_user(request.user, slug)
     report = get_object_or_404(cluster.reports, pk=report_id, status=ClusterReport.Status.READY)
     report.cluster = cluster
-    try:
-        file = report.file.open("rb")
-    except (FileNotFoundError, ValueError) as missing:
-        raise Http404 from missing
-    response = FileResponse(
-        file, as_attachment=True, filename=reports.report_file_name(report), content_type="application/pdf"
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return pdf_jobs.download(report, reports.report_file_name(report))
