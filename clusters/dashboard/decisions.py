@@ -114,7 +114,8 @@ def outcomes(area) -> dict:
         "recent_url": list_url(area, "decisions", proposed=LAST_12_MONTHS),
         "by_status": [
             {
-                "label": label,
+                # "Proposed" beside "Approved" reads as a count of proposals; these are the ones open.
+                "label": "Still waiting" if value == Decision.Status.PROPOSED else label,
                 "count": counts[value],
                 "url": list_url(area, "decisions", status=value, proposed=LAST_12_MONTHS),
             }

@@ -125,7 +125,7 @@ def test_decisions_of_the_last_twelve_months_by_outcome(cast, area):
     figures = outcomes(area)
     assert figures["recent"] == 6  # the rejection of 400 days ago is left out
     assert {row["label"]: row["count"] for row in figures["by_status"]} == {
-        "Proposed": 2,
+        "Still waiting": 2,
         "Approved": 2,
         "Rejected": 1,
         "Withdrawn": 1,
