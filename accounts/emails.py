@@ -1,25 +1,41 @@
 """The one way Clusterwork sends email: templates under templates/emails/, sent after commit by a task."""
 
+from collections.abc import Callable
+
 from django.conf import settings
 from django.db import transaction
 from django.template import TemplateDoesNotExist
-from django.template.loader import render_to_string
+from django.template.loader import get_template
 
 from .tasks import deliver, send_email
 
 SUBJECT_PREFIX = "Clusterwork: "
 
 
+def email_renderer(template: str) -> Callable[[dict], tuple[str, str, str | None]]:
+    """Looks emails/<template>_subject.txt, _message.txt and (if present) _message.html up once, and
+    renders them for each context given: for many emails of one kind (a batch of reminder digests)."""
+    subject_template = get_template(f"emails/{template}_subject.txt")
+    body_template = get_template(f"emails/{template}_message.txt")
+    try:
+        html_template = get_template(f"emails/{template}_message.html")
+    except TemplateDoesNotExist:
+        html_template = None
+    site_url = settings.SITE_URL.rstrip("/")
+
+    def render(context: dict) -> tuple[str, str, str | None]:
+        context = {"site_url": site_url, **context}
+        subject = " ".join(subject_template.render(context).split())
+        body = body_template.render(context)
+        html = html_template.render(context) if html_template else None
+        return SUBJECT_PREFIX + subject, body, html
+
+    return render
+
+
 def render_email(template: str, context: dict) -> tuple[str, str, str | None]:
     """Render emails/<template>_subject.txt, _message.txt and (if present) _message.html."""
-    context = {"site_url": settings.SITE_URL.rstrip("/"), **context}
-    subject = " ".join(render_to_string(f"emails/{template}_subject.txt", context).split())
-    body = render_to_string(f"emails/{template}_message.txt", context)
-    try:
-        html = render_to_string(f"emails/{template}_message.html", context)
-    except TemplateDoesNotExist:
-        html = None
-    return SUBJECT_PREFIX + subject, body, html
+    return email_renderer(template)(context)
 
 
 def queue_email(*, to: str, subject: str, body: str, html: str | None = None) -> None:

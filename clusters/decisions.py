@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -502,41 +502,26 @@ def register_years(cluster: Cluster) -> list[int]:
     return [day.year for day in cluster.decisions.dates("proposed_at", "year", order="DESC")]
 
 
-def pending_ratifications(today: datetime.date | None = None) -> list[tuple[Decision, Council]]:
-    """Every decision put to ratification and still open, paired with each member council that has
-    not voted on it yet: what the reminders chase. Proposals made after `today` are left out.
-
-    Three queries whatever the number of decisions, clusters and councils.
-    """
-    today = today or timezone.localdate()
+def awaited_resolutions(proposed_by: datetime.date, *also: Q) -> QuerySet[Decision]:
+    """Every decision put to ratification by the end of `proposed_by` and still open, once for each
+    member council of its cluster that has not voted on it (`awaited_council_id`): what the
+    reminders chase. `also`: conditions on those member councils, through
+    `cluster__memberships__council`, held in the same join (so that, for example, the people who
+    act for each council can be joined in: one row per decision, council and person)."""
     tomorrow = timezone.make_aware(
-        datetime.datetime.combine(today + datetime.timedelta(days=1), datetime.time())
+        datetime.datetime.combine(proposed_by + datetime.timedelta(days=1), datetime.time())
     )
-    decisions = list(
+    voted = Vote.objects.filter(decision=OuterRef("pk"), council=OuterRef("awaited_council_id"))
+    return (
         Decision.objects.filter(
+            *also,
             status=Decision.Status.PROPOSED,
             method=Decision.Method.RATIFICATION,
             proposed_at__lt=tomorrow,
+            cluster__memberships__status=Membership.Status.MEMBER,
         )
         .exclude(cluster__status=Cluster.Status.DISSOLVED)
-        .select_related("cluster")
-        .order_by("proposed_at", "pk")
+        # The annotation reuses the filter's join: one row per (decision, member council).
+        .annotate(awaited_council_id=F("cluster__memberships__council_id"))
+        .filter(~Exists(voted))
     )
-    members: dict[int, list[Council]] = {}
-    for membership in (
-        Membership.objects.filter(
-            status=Membership.Status.MEMBER, cluster_id__in={d.cluster_id for d in decisions}
-        )
-        .select_related("council")
-        .order_by("council__name", "council_id")
-    ):
-        members.setdefault(membership.cluster_id, []).append(membership.council)
-    voted = set(
-        Vote.objects.filter(decision__in=[d.pk for d in decisions]).values_list("decision_id", "council_id")
-    )
-    return [
-        (decision, council)
-        for decision in decisions
-        for council in members.get(decision.cluster_id, [])
-        if (decision.pk, council.pk) not in voted
-    ]

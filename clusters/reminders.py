@@ -2,32 +2,50 @@
 
 Two steps, each safe to repeat:
 
-1. Record. Every (item, due date, recipient) becomes a Reminder whose unique key names all three,
-   inserted with ON CONFLICT DO NOTHING: a rerun, a retry or a second worker records nothing new.
+1. Record. Every (item, due date, recipient) becomes a Reminder whose unique key names all three.
+   For each kind of item one statement does it in the database: INSERT ... SELECT of the items due
+   joined with the people to remind, ON CONFLICT DO NOTHING: each key is looked up in the key's
+   unique index and skipped if there (recorded by an earlier run, or by a second worker now), so a
+   rerun writes nothing. The index, not a NOT EXISTS, makes the anti-join: its cost does not hang
+   on the planner's estimate of a table that grows by the day's reminders as the scan runs.
 2. Send. For a batch of people, one conditional UPDATE claims their unsent reminders for this run
-   (WHERE sent_on IS NULL, with this run's claim id); only what this run claimed goes in its digests.
-   A run that stops between the steps leaves reminders unsent, and the next run sends them.
+   (WHERE sent_on IS NULL, with this run's claim id); only what this run claimed goes in its digests,
+   which go to one email task for the batch (one mail connection). A run that stops between the
+   steps leaves reminders unsent, and the next run sends them.
 
-Each step works in batches with a fixed number of queries per batch, whatever the number of items.
+Recording takes two queries a kind and sending a fixed number a batch, whatever the number of items.
 """
 
 import logging
 import uuid
-from collections.abc import Iterable, Iterator
+from collections import namedtuple
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
-from itertools import groupby, islice
+from itertools import groupby
 
+from django.db import connection
+from django.db.models import (
+    Case,
+    CharField,
+    DateField,
+    F,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Concat, Left, TruncDate
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 
-from accounts.emails import render_email
-from accounts.tasks import send_email
-from parishes.access import people_acting_for
+from accounts.emails import email_renderer
+from accounts.tasks import send_emails
+from parishes.access import acting_for
 
-from .decisions import pending_ratifications
+from .decisions import awaited_resolutions
 from .documents import documents_due_for_review
-from .models import Position, Reminder
+from .models import GovernanceDocument, Position, Reminder
 from .objectives import objectives_due_for_review
 
 logger = logging.getLogger(__name__)
@@ -37,6 +55,8 @@ BATCH_SIZE = 1000
 DOCUMENT_KEEPERS = (Position.Kind.CHAIR, Position.Kind.SECRETARY, Position.Kind.COORDINATOR)
 # Member clerks are emailed when a proposal is put to them; the reminder chases it a week later.
 RATIFICATION_REMINDER_AFTER_DAYS = 7
+# The columns INSERT ... SELECT writes, each selected from an annotation of the same name.
+COLUMNS = ("key", "user_id", "cluster_id", "subject", "path", "due_on")
 
 
 @dataclass
@@ -47,115 +67,138 @@ class Outcome:
     failed: int = 0
 
 
-def _batches(items: Iterable) -> Iterator[list]:
-    iterator = iter(items)
-    while batch := list(islice(iterator, BATCH_SIZE)):
-        yield batch
+def _text(expression) -> Cast:
+    return Cast(expression, CharField())
 
 
-def _key(kind: str, object_id, due_on: date, user_id: int) -> str:
-    return f"{kind}:{object_id}:{due_on.isoformat()}:{user_id}"
+def _key(kind: str, item, due_on, user) -> Concat:
+    """The reminder's key, kind:item:due date (ISO):recipient id, made by the database."""
+    return Concat(
+        Value(f"{kind}:"), item, Value(":"), _text(due_on), Value(":"), _text(user), output_field=CharField()
+    )
 
 
-def _record(reminders: list[Reminder]) -> int:
-    """Insert what is new; a key already recorded (by an earlier run, or another worker now) is skipped.
-    Returns how many are due."""
-    Reminder.objects.bulk_create(reminders, ignore_conflicts=True)
-    return len(reminders)
+def _path(url_name: str, slug, number) -> Concat:
+    """The item's path as reverse() makes it, with the cluster's slug and the item's number filled
+    in by the database: reversed once with stand-ins, which the URL patterns cannot otherwise hold."""
+    slug_stand_in, number_stand_in = "0slug0", 918273645
+    before, after = reverse(url_name, args=[slug_stand_in, number_stand_in]).split(slug_stand_in)
+    between, end = after.split(str(number_stand_in))
+    return Concat(Value(before), slug, Value(between), _text(number), Value(end), output_field=CharField())
 
 
-def _by_pk(queryset) -> Iterator[list]:
-    """Batches of a queryset walked by primary key, so that each batch is one indexed query."""
-    last = 0
-    while batch := list(queryset.filter(pk__gt=last).order_by("pk")[:BATCH_SIZE]):
-        yield batch
-        last = batch[-1].pk
+def _subject(*parts) -> Left:
+    return Left(Concat(*parts, output_field=CharField()), 300)
 
 
-def _document_subject(document) -> str:
-    kind = document.get_kind_display().lower()
-    if document.title.lower() == kind:
-        return f"Review the {kind}"
-    return f"Review the {kind} “{document.title}”"[:300]
+def _record(rows: QuerySet, **columns) -> int:
+    """Records a reminder for each row (annotated with COLUMNS by `columns`) not recorded yet, in one
+    INSERT ... SELECT; returns how many rows are due, recorded now or before (a second query)."""
+    due = rows.count()
+    rows = (
+        rows.annotate(**{f"reminder_{name}": value for name, value in columns.items()})
+        .order_by()
+        .values_list(*(f"reminder_{c}" for c in COLUMNS))
+    )
+    select, params = rows.query.sql_with_params()
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(Reminder._meta.db_table)} ({', '.join(quote(c) for c in COLUMNS)}) "
+            f"{select} ON CONFLICT DO NOTHING",
+            params,
+        )
+    return due
 
 
 def _record_documents(today: date) -> int:
-    due = 0
-    for documents in _by_pk(documents_due_for_review(today)):
-        keepers: dict[int, list] = {}
-        for position in (
-            Position.objects.current(today)
-            .filter(cluster_id__in={d.cluster_id for d in documents}, kind__in=DOCUMENT_KEEPERS)
-            .select_related("user")
-            .order_by("pk")
-        ):
-            people = keepers.setdefault(position.cluster_id, [])
-            if position.user not in people:
-                people.append(position.user)
-        due += _record(
-            [
-                Reminder(
-                    key=_key("document", document.pk, document.review_on, person.pk),
-                    user=person,
-                    cluster_id=document.cluster_id,
-                    subject=_document_subject(document),
-                    path=reverse("clusters:document", args=[document.cluster.slug, document.pk]),
-                    due_on=document.review_on,
-                )
-                for document in documents
-                for person in keepers.get(document.cluster_id, [])
-            ]
+    # One row per (document, keeper): a person who holds two of the positions is reminded once.
+    keepers = (
+        Position.objects.current(today)
+        .filter(
+            kind__in=DOCUMENT_KEEPERS,
+            cluster__documents__in=Subquery(documents_due_for_review(today).order_by().values("pk")),
         )
-    return due
+        .values("cluster__documents", "user_id")
+        .distinct()
+    )
+    kind_label = {kind: label.lower() for kind, label in GovernanceDocument.Kind.choices}
+    title = F("cluster__documents__title")
+    # "Review the memorandum of understanding", with its title after it unless that is its kind.
+    subject = Case(
+        *(
+            When(
+                cluster__documents__kind=kind,
+                then=Case(
+                    When(
+                        **{"cluster__documents__title__iexact": label},
+                        then=Value(f"Review the {label}"),
+                    ),
+                    default=_subject(Value(f"Review the {label} “"), title, Value("”")),
+                ),
+            )
+            for kind, label in kind_label.items()
+        ),
+        output_field=CharField(),
+    )
+    return _record(
+        keepers,
+        key=_key("document", _text("cluster__documents"), F("cluster__documents__review_on"), F("user_id")),
+        user_id=F("user_id"),
+        cluster_id=F("cluster_id"),
+        subject=subject,
+        path=_path("clusters:document", F("cluster__slug"), F("cluster__documents")),
+        due_on=F("cluster__documents__review_on"),
+    )
 
 
 def _record_objectives(today: date) -> int:
-    due = 0
-    for objectives in _by_pk(objectives_due_for_review(today)):
-        people = people_acting_for({o.owner_council_id for o in objectives})
-        due += _record(
-            [
-                Reminder(
-                    key=_key("objective", objective.pk, objective.next_review_on, person.pk),
-                    user=person,
-                    cluster_id=objective.cluster_id,
-                    subject=f"Review the progress of “{objective.title}” for {objective.owner_council.name}"[
-                        :300
-                    ],
-                    path=reverse("clusters:objective", args=[objective.cluster.slug, objective.pk]),
-                    due_on=objective.next_review_on,
-                )
-                for objective in objectives
-                for person in people.get(objective.owner_council_id, [])
-            ]
-        )
-    return due
+    people = "owner_council__counciluserobjectpermission"
+    rows = objectives_due_for_review(today).filter(acting_for(people))
+    return _record(
+        rows,
+        key=_key("objective", _text("pk"), F("next_review_on"), F(f"{people}__user_id")),
+        user_id=F(f"{people}__user_id"),
+        cluster_id=F("cluster_id"),
+        subject=_subject(
+            Value("Review the progress of “"), F("title"), Value("” for "), F("owner_council__name")
+        ),
+        path=_path("clusters:objective", F("cluster__slug"), F("pk")),
+        due_on=F("next_review_on"),
+    )
 
 
 def _record_ratifications(today: date) -> int:
-    due = 0
+    people = "cluster__memberships__council__counciluserobjectpermission"
     proposed_by = today - timedelta(days=RATIFICATION_REMINDER_AFTER_DAYS)
-    for pending in _batches(pending_ratifications(proposed_by)):
-        people = people_acting_for({council.pk for _, council in pending})
-        reminders = []
-        for decision, council in pending:
-            due_on = timezone.localdate(decision.proposed_at) + timedelta(
-                days=RATIFICATION_REMINDER_AFTER_DAYS
-            )
-            reminders += [
-                Reminder(
-                    key=_key("ratification", f"{decision.pk}-{council.pk}", due_on, person.pk),
-                    user=person,
-                    cluster_id=decision.cluster_id,
-                    subject=f"Record {council.name}’s resolution on decision {decision.number}, "
-                    f"“{decision.title}”"[:300],
-                    path=reverse("clusters:decision", args=[decision.cluster.slug, decision.number]),
-                    due_on=due_on,
-                )
-                for person in people.get(council.pk, [])
-            ]
-        due += _record(reminders)
-    return due
+    rows = awaited_resolutions(proposed_by, acting_for(people))
+    # A week after the day (here) it was proposed.
+    due_on = Cast(
+        TruncDate("proposed_at") + Value(timedelta(days=RATIFICATION_REMINDER_AFTER_DAYS)),
+        DateField(),
+    )
+    return _record(
+        rows,
+        key=_key(
+            "ratification",
+            Concat(_text("pk"), Value("-"), _text("awaited_council_id")),
+            due_on,
+            F(f"{people}__user_id"),
+        ),
+        user_id=F(f"{people}__user_id"),
+        cluster_id=F("cluster_id"),
+        subject=_subject(
+            Value("Record "),
+            F("cluster__memberships__council__name"),
+            Value("’s resolution on decision "),
+            _text("number"),
+            Value(", “"),
+            F("title"),
+            Value("”"),
+        ),
+        path=_path("clusters:decision", F("cluster__slug"), F("number")),
+        due_on=due_on,
+    )
 
 
 def record_due(today: date) -> int:
@@ -187,17 +230,49 @@ def _claim(user_ids: list[int], today: date) -> uuid.UUID:
     return claim
 
 
-def _send_digest(person, reminders: list[Reminder], claim: uuid.UUID) -> bool:
-    subject, body, html = render_email("reminder_digest", {"user": person, "reminders": reminders})
-    try:
+# What the digest's templates read: a light row for each claimed reminder, not a model instance.
+Person = namedtuple("Person", "pk email name")
+ClusterName = namedtuple("ClusterName", "pk name")
+Item = namedtuple("Item", "cluster subject due_on due path")
+
+
+def _digests(claim: uuid.UUID) -> Iterator[tuple[Person, list[Item]]]:
+    """The reminders this run claimed, by person, in one query read in chunks."""
+    claimed = (
+        Reminder.objects.filter(claim=claim)
+        .order_by("user_id", "cluster__name", "cluster_id", "due_on", "subject")
+        .values_list(
+            "user_id", "user__email", "user__name", "cluster_id", "cluster__name", "subject", "due_on", "path"
+        )
+        .iterator(chunk_size=BATCH_SIZE)
+    )
+    clusters: dict[int, ClusterName] = {}
+    # The date filter costs more than all the rest of a digest: each due date is written once a run.
+    due: dict[date, str] = {}
+    for _, group in groupby(claimed, key=lambda row: row[0]):
+        rows = list(group)
+        items = []
+        for *_, cluster_id, cluster_name, subject, due_on, path in rows:
+            cluster = clusters.setdefault(cluster_id, ClusterName(cluster_id, cluster_name))
+            if due_on not in due:
+                due[due_on] = formats.date_format(due_on, "j F Y")
+            items.append(Item(cluster, subject, due_on, due[due_on], path))
+        yield Person(*rows[0][:3]), items
+
+
+def _send_batch(claim: uuid.UUID) -> tuple[int, int]:
+    """Renders the digest of each person in this claim and hands them all to one email task.
+    Returns (reminders, digests); raises if the task could not be queued."""
+    render = email_renderer("reminder_digest")
+    emails, reminders = [], 0
+    for person, items in _digests(claim):
+        subject, body, html = render({"user": person, "reminders": items})
+        emails.append({"to": [person.email], "subject": subject, "body": body, "html": html})
+        reminders += len(items)
+    if emails:
         # Straight to the email task, not after a commit: the claim has been committed already.
-        send_email.delay(to=[person.email], subject=subject, body=body, html=html)
-    except Exception:
-        # Not sent: give the reminders back, so that the next run sends them.
-        logger.exception("The reminder digest for user %s could not be queued", person.pk)
-        Reminder.objects.filter(claim=claim, user=person).update(sent_on=None, claim=None)
-        return False
-    return True
+        send_emails.delay(emails=emails)
+    return reminders, len(emails)
 
 
 def send_digests(today: date) -> tuple[int, int, int]:
@@ -206,18 +281,16 @@ def send_digests(today: date) -> tuple[int, int, int]:
     sent = digests = failed = 0
     for user_ids in _people_with_unsent():
         claim = _claim(user_ids, today)
-        claimed = (
-            Reminder.objects.filter(claim=claim)
-            .select_related("user", "cluster")
-            .order_by("user_id", "cluster__name", "cluster_id", "due_on", "subject")
-        )
-        for _, group in groupby(claimed, key=lambda r: r.user_id):
-            reminders = list(group)
-            if _send_digest(reminders[0].user, reminders, claim):
-                sent += len(reminders)
-                digests += 1
-            else:
-                failed += 1
+        try:
+            reminders, count = _send_batch(claim)
+        except Exception:
+            # Not sent: give the batch's reminders back, so that the next run sends them.
+            logger.exception("The reminder digests of a batch could not be queued")
+            failed += Reminder.objects.filter(claim=claim).values("user_id").distinct().count()
+            Reminder.objects.filter(claim=claim).update(sent_on=None, claim=None)
+            continue
+        sent += reminders
+        digests += count
     return sent, digests, failed
 
 

@@ -7,7 +7,7 @@ from collections import defaultdict
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from guardian.core import ObjectPermissionChecker
 
@@ -96,15 +96,20 @@ def area_ids_with(user, codename: str) -> set[int]:
     )
 
 
+def acting_for(path: str = "") -> Q:
+    """Who may act for a council (its clerks and anyone given that permission): its grants of
+    act_for_council to active people, as a condition on CouncilUserObjectPermission rows reached by
+    `path` from the model queried (empty when querying those rows), so that a set-based read can
+    join the people in (the daily reminder scan)."""
+    prefix = f"{path}__" if path else ""
+    return Q(**{f"{prefix}permission__codename": "act_for_council", f"{prefix}user__is_active": True})
+
+
 def people_acting_for(council_ids) -> dict[int, list]:
     """For each council, the people who may act for it (its clerks and anyone given that permission)."""
     people: dict[int, list] = defaultdict(list)
     grants = (
-        CouncilUserObjectPermission.objects.filter(
-            content_object_id__in=list(council_ids),
-            permission__codename="act_for_council",
-            user__is_active=True,
-        )
+        CouncilUserObjectPermission.objects.filter(acting_for(), content_object_id__in=list(council_ids))
         .select_related("user")
         .order_by("user__name")
     )

@@ -272,7 +272,7 @@ def test_a_digest_that_could_not_be_queued_is_given_back_for_the_next_run(cast, 
     def broker_down(**kwargs):
         raise ConnectionError("no broker")
 
-    monkeypatch.setattr(reminders.send_email, "delay", broker_down)
+    monkeypatch.setattr(reminders.send_emails, "delay", broker_down)
     outcome = reminders.run(TODAY)
     assert (outcome.digests, outcome.failed) == (0, 1)
     assert Reminder.objects.get().sent_on is None
@@ -315,7 +315,7 @@ def _queries(work) -> int:
 
 def test_each_step_takes_the_same_queries_for_a_few_items_as_for_many(cast):
     counts = []
-    for size in (2, 40):
+    for size in (20, 200):
         Reminder.objects.all().delete()
         Objective.objects.all().delete()
         GovernanceDocument.objects.all().delete()
@@ -328,22 +328,75 @@ def test_each_step_takes_the_same_queries_for_a_few_items_as_for_many(cast):
             (_queries(lambda: reminders.record_due(TODAY)), _queries(lambda: reminders.send_digests(TODAY)))
         )
     assert counts[0] == counts[1], counts
+    # Recording: a count and an INSERT ... SELECT for each of the three kinds.
+    assert counts[0][0] == 6
     # Each document to the chair and the secretary, each objective to one clerk, each ratification to two.
-    assert Reminder.objects.count() == 40 * 2 + 40 + 40 * 2
+    assert Reminder.objects.count() == 200 * 2 + 200 + 200 * 2
 
 
-def test_batches_take_a_fixed_number_of_queries_each(cast, monkeypatch):
-    for n in range(6):
-        objective(cast, cast.council_a, title=f"Objective {n}")
-    monkeypatch.setattr(reminders, "BATCH_SIZE", 3)
-    two_batches = _queries(lambda: reminders._record_objectives(TODAY))
-    Reminder.objects.all().delete()
-    monkeypatch.setattr(reminders, "BATCH_SIZE", 6)
-    one_batch = _queries(lambda: reminders._record_objectives(TODAY))
+def test_a_rerun_records_nothing_and_sends_nothing(cast):
+    document(cast.cluster)
+    objective(cast, cast.council_a)
+    ratification(cast.cluster)
+    reminders.run(TODAY)
+    recorded = set(Reminder.objects.values_list("pk", "key", "sent_on", "claim"))
+    sent = len(mail.outbox)
 
-    assert Reminder.objects.count() == 6
-    # Each batch: the objectives, the people acting for their owners, and the insert;
-    # the last, empty, batch is one query.
+    with CaptureQueriesContext(connection) as captured:
+        outcome = reminders.run(TODAY)
+
+    assert (outcome.due, outcome.sent, outcome.digests, outcome.failed) == (5, 0, 0, 0)
+    assert set(Reminder.objects.values_list("pk", "key", "sent_on", "claim")) == recorded
+    assert len(mail.outbox) == sent
+    # Three counts, three inserts that find nothing new, and one look for people with unsent reminders.
+    assert len(captured) == 7
+
+
+def test_someone_holding_two_of_the_keepers_positions_is_reminded_once(cast):
+    leadership.end_position(acting_user=None, position=cast.cluster.positions.get(kind="secretary"))
+    leadership.appoint(
+        acting_user=None,
+        cluster=cast.cluster,
+        kind=Position.Kind.SECRETARY,
+        user=cast.chair,
+        council=cast.cluster.positions.get(kind="chair").council,
+        starts_on=TODAY,
+    )
+    document(cast.cluster)
+
+    assert reminders.run(TODAY).due == 1
+    assert reminded() == {("chair@example.org", "document")}
+
+
+def test_a_ratification_is_due_a_week_after_the_day_it_was_proposed_where_the_cluster_is(cast):
+    # 23:30 UTC on a summer evening is already the next day in London.
+    proposed_at = datetime.datetime(2026, 6, 10, 23, 30, tzinfo=datetime.UTC)
+    ratification(cast.cluster, proposed_at=proposed_at)
+    due_on = datetime.date(2026, 6, 11) + reminders.RATIFICATION_REMINDER_AFTER_DAYS * DAY
+
+    assert reminders.record_due(due_on - DAY) == 0
+    assert reminders.record_due(due_on) == 2
+    assert set(Reminder.objects.values_list("due_on", flat=True)) == {due_on}
+    assert {key.split(":")[2] for key in Reminder.objects.values_list("key", flat=True)} == {"2026-06-18"}
+
+
+def test_sending_takes_a_fixed_number_of_queries_a_batch(cast, monkeypatch):
+    # Six people: the chair and the secretary (a document), and the clerks of four councils.
+    document(cast.cluster)
+    objective(cast, cast.council_a)
+    objective(cast, cast.council_b)
+    objective(cast, cast.council_c, cluster=cast.other_cluster)
+    objective(cast, cast.council_d, cluster=cast.south_cluster)
+    reminders.record_due(TODAY)
+    counts, digests = [], []
+    for size in (3, 6):
+        Reminder.objects.update(sent_on=None, claim=None)
+        monkeypatch.setattr(reminders, "BATCH_SIZE", size)
+        counts.append(_queries(lambda: digests.append(reminders.send_digests(TODAY)[1])))
+
+    assert digests == [6, 6]
+    # Each batch: its people, the claim and the claimed reminders; the last, empty, batch is one query.
+    two_batches, one_batch = counts
     assert two_batches - one_batch == one_batch - 1
 
 
