@@ -94,16 +94,18 @@ def pending_adoptions_for(council_ids: set[int]) -> QuerySet[DocumentVersion]:
 def _once_each(owed: QuerySet, things: QuerySet) -> Shortlist:
     """What the person's councils owe, once each however many of their councils owe it (a clerk may
     serve a dozen), with the names of those councils; two queries. `owed` has a row per (thing,
-    council) with `for_council_name`; `things` is the same model, with its order and joins."""
-    shortlist = _shortlist(things.filter(pk__in=owed.values("pk")))
+    council) with `for_council_name`; `things` is the same model, with its order and joins.
+
+    Every (thing, council) owed is read first, reached from the person's councils' memberships, and
+    the shown few are then read by their ids: given `owed` as a subquery of `things`, PostgreSQL
+    joins every version or decision in the country with its cluster before narrowing to them."""
     names: dict[int, list[str]] = {}
-    for pk, name in owed.filter(pk__in=[thing.pk for thing in shortlist.shown]).values_list(
-        "pk", "for_council_name"
-    ):
+    for pk, name in owed.values_list("pk", "for_council_name"):
         names.setdefault(pk, []).append(name)
-    for thing in shortlist.shown:
+    shown = list(things.filter(pk__in=names)[:SHOWN]) if names else []
+    for thing in shown:
         thing.waiting_for = _waiting_for(names[thing.pk])
-    return shortlist
+    return Shortlist(shown, len(names))
 
 
 def _decisions_for_the_chair(cluster_ids: set[int]) -> Shortlist:
