@@ -4,12 +4,13 @@ longest, and the list of decisions behind those figures."""
 import datetime
 
 from django import forms
-from django.db.models import Count, OuterRef, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, prefetch_related_objects
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from parishes.panels import area_panel
 
+from ..csv_export import with_councils
 from ..leadership import add_months
 from ..models import Decision
 from . import DashboardFilterForm, Listing, has_member_in, list_url
@@ -43,7 +44,7 @@ def twelve_months_ago() -> datetime.datetime:
 def decisions(area, *, district="", cluster="", status="", proposed="") -> QuerySet[Decision]:
     """The area's decisions, filtered; a district's are those of clusters with a member council in
     it. Newest first, but proposals still waiting oldest first: the longest wait matters most."""
-    rows = Decision.objects.filter(cluster__area=area).select_related("cluster", "proposing_council")
+    rows = Decision.objects.filter(cluster__area=area).select_related("cluster")
     if district:
         rows = rows.filter(has_member_in(district, OuterRef("cluster")))
     if cluster:
@@ -95,6 +96,9 @@ LISTING = Listing(
         "Decided on",
     ),
     csv_row=_csv_row,
+    # The proposing councils apart from the rows' query: see csv_export.with_councils.
+    for_page=lambda decisions: prefetch_related_objects(decisions, "proposing_council"),
+    for_csv=lambda area, rows: with_councils(rows, "proposing_council", area=area),
 )
 
 
