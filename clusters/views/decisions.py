@@ -14,7 +14,7 @@ from parishes.models import Council
 from .. import decisions as services
 from ..access import get_cluster_for_user
 from ..council_rows import CouncilRows, council_names
-from ..csv_export import csv_response
+from ..csv_export import csv_response, with_councils
 from ..decision_forms import AS_OFFICER, DecideForm, ProposeForm, RegisterFilterForm, VoteForm
 from ..decisions import DecisionError
 from ..models import Decision
@@ -74,7 +74,7 @@ def _register_rows(decisions):
         "Outcome and reasons",
         "Corrects",
     ]
-    for d in decisions.iterator(chunk_size=500):
+    for d in decisions:
         yield [
             d.number,
             d.title,
@@ -91,8 +91,11 @@ def _register_rows(decisions):
 def register_csv(request, slug):
     cluster, _ = get_cluster_for_user(request.user, slug)
     filters = RegisterFilterForm(request.GET or None, years=services.register_years(cluster)).filters()
+    # The proposing councils apart from the decisions' query: see csv_export.with_councils.
+    decisions = services.register(cluster, **filters).select_related(None).select_related("corrects")
     return csv_response(
-        _register_rows(services.register(cluster, **filters)), f"{cluster.slug}-decisions.csv"
+        _register_rows(with_councils(decisions, "proposing_council", area=cluster.area_id)),
+        f"{cluster.slug}-decisions.csv",
     )
 
 
