@@ -12,6 +12,11 @@ from .tasks import deliver, send_email
 SUBJECT_PREFIX = "Clusterwork: "
 
 
+def site_url() -> str:
+    """The site's address without a trailing slash, for links in emails: site_url + a path."""
+    return settings.SITE_URL.rstrip("/")
+
+
 def email_renderer(template: str) -> Callable[[dict], tuple[str, str, str | None]]:
     """Looks emails/<template>_subject.txt, _message.txt and (if present) _message.html up once, and
     renders them for each context given: for many emails of one kind (a batch of reminder digests)."""
@@ -21,10 +26,10 @@ def email_renderer(template: str) -> Callable[[dict], tuple[str, str, str | None
         html_template = get_template(f"emails/{template}_message.html")
     except TemplateDoesNotExist:
         html_template = None
-    site_url = settings.SITE_URL.rstrip("/")
+    base_url = site_url()
 
     def render(context: dict) -> tuple[str, str, str | None]:
-        context = {"site_url": site_url, **context}
+        context = {"site_url": base_url, **context}
         subject = " ".join(subject_template.render(context).split())
         body = body_template.render(context)
         html = html_template.render(context) if html_template else None

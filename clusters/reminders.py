@@ -7,13 +7,15 @@ Two steps, each safe to repeat:
    joined with the people to remind, ON CONFLICT DO NOTHING: each key is looked up in the key's
    unique index and skipped if there (recorded by an earlier run, or by a second worker now), so a
    rerun writes nothing. The index, not a NOT EXISTS, makes the anti-join: its cost does not hang
-   on the planner's estimate of a table that grows by the day's reminders as the scan runs.
+   on the planner's estimate of a table that grows by the day's reminders as the scan runs. On
+   PostgreSQL the same statement counts the rows due (a WITH around the INSERT).
 2. Send. For a batch of people, one conditional UPDATE claims their unsent reminders for this run
-   (WHERE sent_on IS NULL, with this run's claim id); only what this run claimed goes in its digests,
-   which go to one email task for the batch (one mail connection). A run that stops between the
-   steps leaves reminders unsent, and the next run sends them.
+   (WHERE sent_on IS NULL, with this run's claim id), and one task for the batch, in a worker,
+   renders the digests of what this claim took and sends them through one mail connection. A run
+   that stops between the steps leaves reminders unsent, and the next run sends them.
 
-Recording takes two queries a kind and sending a fixed number a batch, whatever the number of items.
+Recording takes one query a kind on PostgreSQL (two on SQLite), and sending a fixed number a
+batch, whatever the number of items.
 """
 
 import logging
@@ -23,11 +25,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from itertools import groupby
+from operator import attrgetter
 
 from django.db import connection
 from django.db.models import (
     Case,
     CharField,
+    Count,
     DateField,
     F,
     QuerySet,
@@ -39,7 +43,7 @@ from django.db.models.functions import Cast, Concat, Left, TruncDate
 from django.urls import reverse
 from django.utils import formats, timezone
 
-from accounts.emails import email_renderer
+from accounts.emails import email_renderer, site_url
 from accounts.tasks import send_emails
 from parishes.access import acting_for
 
@@ -93,8 +97,7 @@ def _subject(*parts) -> Left:
 
 def _record(rows: QuerySet, **columns) -> int:
     """Records a reminder for each row (annotated with COLUMNS by `columns`) not recorded yet, in one
-    INSERT ... SELECT; returns how many rows are due, recorded now or before (a second query)."""
-    due = rows.count()
+    INSERT ... SELECT; returns how many rows are due, recorded now or before."""
     rows = (
         rows.annotate(**{f"reminder_{name}": value for name, value in columns.items()})
         .order_by()
@@ -102,13 +105,20 @@ def _record(rows: QuerySet, **columns) -> int:
     )
     select, params = rows.query.sql_with_params()
     quote = connection.ops.quote_name
+    insert = f"INSERT INTO {quote(Reminder._meta.db_table)} ({', '.join(quote(c) for c in COLUMNS)})"
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {quote(Reminder._meta.db_table)} ({', '.join(quote(c) for c in COLUMNS)}) "
-            f"{select} ON CONFLICT DO NOTHING",
-            params,
-        )
-    return due
+        if connection.vendor == "postgresql":
+            # The rows due are read once, for the insert and the count: a rerun's cost is one read.
+            cursor.execute(
+                # The names are the model's and the SELECT the ORM's, with its values as parameters.
+                f"WITH due AS ({select}), recorded AS ({insert} SELECT * FROM due ON CONFLICT DO NOTHING) "  # noqa: S608
+                "SELECT count(*) FROM due",
+                params,
+            )
+            return cursor.fetchone()[0]
+        # SQLite has no INSERT in a WITH: the rows are counted by a second query.
+        cursor.execute(f"{insert} {select} ON CONFLICT DO NOTHING", params)
+        return rows.count()
 
 
 def _record_documents(today: date) -> int:
@@ -236,10 +246,20 @@ ClusterName = namedtuple("ClusterName", "pk name")
 Item = namedtuple("Item", "cluster subject due_on due path")
 
 
-def _digests(claim: uuid.UUID) -> Iterator[tuple[Person, list[Item]]]:
+def _claimed(claim: uuid.UUID, user_ids: list[int], today: date) -> QuerySet:
+    # Looked up by the people and day (the index on both), not by the claim, which has no index.
+    return Reminder.objects.filter(user_id__in=user_ids, sent_on=today, claim=claim)
+
+
+def _give_back(claim: uuid.UUID, user_ids: list[int], today: date) -> None:
+    """Unclaim, so that the next run sends them."""
+    _claimed(claim, user_ids, today).update(sent_on=None, claim=None)
+
+
+def _digests(claim: uuid.UUID, user_ids: list[int], today: date) -> Iterator[tuple[Person, list[Item]]]:
     """The reminders this run claimed, by person, in one query read in chunks."""
     claimed = (
-        Reminder.objects.filter(claim=claim)
+        _claimed(claim, user_ids, today)
         .order_by("user_id", "cluster__name", "cluster_id", "due_on", "subject")
         .values_list(
             "user_id", "user__email", "user__name", "cluster_id", "cluster__name", "subject", "due_on", "path"
@@ -247,7 +267,7 @@ def _digests(claim: uuid.UUID) -> Iterator[tuple[Person, list[Item]]]:
         .iterator(chunk_size=BATCH_SIZE)
     )
     clusters: dict[int, ClusterName] = {}
-    # The date filter costs more than all the rest of a digest: each due date is written once a run.
+    # The date filter costs more than all the rest of a digest: each due date is written once a batch.
     due: dict[date, str] = {}
     for _, group in groupby(claimed, key=lambda row: row[0]):
         rows = list(group)
@@ -260,37 +280,61 @@ def _digests(claim: uuid.UUID) -> Iterator[tuple[Person, list[Item]]]:
         yield Person(*rows[0][:3]), items
 
 
-def _send_batch(claim: uuid.UUID) -> tuple[int, int]:
-    """Renders the digest of each person in this claim and hands them all to one email task.
-    Returns (reminders, digests); raises if the task could not be queued."""
-    render = email_renderer("reminder_digest")
-    emails, reminders = [], 0
-    for person, items in _digests(claim):
-        subject, body, html = render({"user": person, "reminders": items})
-        emails.append({"to": [person.email], "subject": subject, "body": body, "html": html})
-        reminders += len(items)
-    if emails:
-        # Straight to the email task, not after a commit: the claim has been committed already.
-        send_emails.delay(emails=emails)
-    return reminders, len(emails)
+def _listing(items: list[Item], base_url: str) -> str:
+    """The digest's reminders by cluster, as its template shows them: written here because the
+    template engine's loop cost more per line than all the rest of a digest."""
+    return "".join(
+        f"\n{cluster.name}\n"
+        + "".join(f"\n- {item.subject}, due {item.due}\n  {base_url}{item.path}\n" for item in group)
+        for cluster, group in groupby(items, key=attrgetter("cluster"))
+    )
+
+
+def send_claimed(claim: uuid.UUID, user_ids: list[int], today: date) -> None:
+    """A batch's digests, in a worker (clusters.tasks.send_reminder_digests): each person's claimed
+    reminders rendered, and all sent through one mail connection. If they cannot be rendered, the
+    claim is given back for the next run."""
+    try:
+        render = email_renderer("reminder_digest")
+        base_url = site_url()
+        emails = []
+        for person, items in _digests(claim, user_ids, today):
+            subject, body, html = render(
+                {"user": person, "reminders": items, "listing": _listing(items, base_url)}
+            )
+            emails.append({"to": [person.email], "subject": subject, "body": body, "html": html})
+    except Exception:
+        _give_back(claim, user_ids, today)
+        raise
+    # In this worker, not queued again: send_emails sends them and retries the failed ones itself.
+    send_emails(emails=emails)
 
 
 def send_digests(today: date) -> tuple[int, int, int]:
-    """Step 2: one digest for each person with unsent reminders.
-    Returns (reminders sent, digests sent, digests that failed)."""
+    """Step 2: for each batch of people with unsent reminders, claim them and queue a task that
+    renders and sends the batch's digests (send_claimed), so that the scan does not wait for them.
+    Returns (reminders claimed, digests queued, digests that could not be queued)."""
+    # Imported here: the tasks module imports this one.
+    from .tasks import send_reminder_digests
+
     sent = digests = failed = 0
     for user_ids in _people_with_unsent():
         claim = _claim(user_ids, today)
-        try:
-            reminders, count = _send_batch(claim)
-        except Exception:
-            # Not sent: give the batch's reminders back, so that the next run sends them.
-            logger.exception("The reminder digests of a batch could not be queued")
-            failed += Reminder.objects.filter(claim=claim).values("user_id").distinct().count()
-            Reminder.objects.filter(claim=claim).update(sent_on=None, claim=None)
+        counts = _claimed(claim, user_ids, today).aggregate(
+            reminders=Count("pk"), people=Count("user_id", distinct=True)
+        )
+        if not counts["people"]:
             continue
-        sent += reminders
-        digests += count
+        try:
+            send_reminder_digests.delay(str(claim), user_ids, today.isoformat())
+        except Exception:
+            # Not queued: give the batch's reminders back, so that the next run sends them.
+            logger.exception("The reminder digests of a batch could not be queued")
+            failed += counts["people"]
+            _give_back(claim, user_ids, today)
+            continue
+        sent += counts["reminders"]
+        digests += counts["people"]
     return sent, digests, failed
 
 

@@ -1,6 +1,7 @@
 """Thin Celery tasks: each takes plain values, and calls a service."""
 
 import dataclasses
+import uuid
 from datetime import date
 
 from celery import shared_task
@@ -14,6 +15,12 @@ def send_reminders(day: str | None = None) -> dict:
     """The daily reminder scan (in the beat schedule). `day`, as YYYY-MM-DD, stands in for today."""
     outcome = reminders.run(date.fromisoformat(day) if day else None)
     return dataclasses.asdict(outcome)
+
+
+@shared_task
+def send_reminder_digests(claim: str, user_ids: list[int], day: str) -> None:
+    """One batch of the daily scan's digests: the reminders `claim` took for these people on `day`."""
+    reminders.send_claimed(uuid.UUID(claim), user_ids, date.fromisoformat(day))
 
 
 @shared_task
