@@ -27,7 +27,7 @@ def with_councils(rows: QuerySet, field: str, *, area) -> Iterator:
     councils = {council.pk: council for council in named.filter(area=area, pk__in=ids)}
     if others := ids - councils.keys():
         councils.update((council.pk, council) for council in named.filter(pk__in=others))
-    for row in rows.iterator(chunk_size=500):
+    for row in rows.prefetch_related(None).iterator(chunk_size=500):
         setattr(row, field, councils.get(getattr(row, f"{field}_id")))
         yield row
 

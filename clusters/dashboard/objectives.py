@@ -1,14 +1,15 @@
 """Objectives across every cluster of the area by red, amber and green, those overdue for review,
 and the list of objectives behind those figures. A dissolved cluster's objectives are left out."""
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from parishes.panels import area_panel
 
+from ..csv_export import with_councils
 from ..models import Cluster, Objective
-from ..objectives import objectives_due_for_review
+from ..objectives import due_for_review
 from . import NO_DISTRICT, DashboardFilterForm, Listing, list_url, overdue_since
 
 OVERDUE = "overdue"
@@ -20,10 +21,11 @@ class ObjectiveFilterForm(DashboardFilterForm):
     status_choices = [*Objective.Status.choices, (OVERDUE, "Overdue for review")]
 
 
-def review_overdue() -> Exists:
-    """An objective's review is overdue when the daily reminders chase it and it was due before today."""
-    overdue = objectives_due_for_review(overdue_since(timezone.localdate()))
-    return Exists(overdue.filter(pk=OuterRef("pk")))
+def review_overdue() -> Q:
+    """An objective's review is overdue when the daily reminders chase it and it was due before today:
+    tested on each objective's row (a subquery of the objectives due had PostgreSQL read every
+    objective due in the country)."""
+    return due_for_review(overdue_since(timezone.localdate()), row_by_row=True)
 
 
 def objectives(area, *, district="", cluster="", status="") -> QuerySet[Objective]:
@@ -32,8 +34,11 @@ def objectives(area, *, district="", cluster="", status="") -> QuerySet[Objectiv
     rows = (
         Objective.objects.filter(cluster__area=area)
         .exclude(cluster__status=Cluster.Status.DISSOLVED)
-        .select_related("cluster", "owner_council")
-        .annotate(overdue=review_overdue())
+        .select_related("cluster")
+        # The owner councils apart from the rows' query (as a join, PostgreSQL reads every council
+        # in the country): prefetched for a page, read once for the CSV (csv_export.with_councils).
+        .prefetch_related("owner_council")
+        .annotate(overdue=ExpressionWrapper(review_overdue(), output_field=BooleanField()))
     )
     if district == NO_DISTRICT:
         rows = rows.filter(owner_council__district__isnull=True)
@@ -78,6 +83,7 @@ LISTING = Listing(
         "Overdue for review",
     ),
     csv_row=_csv_row,
+    for_csv=lambda area, rows: with_councils(rows, "owner_council", area=area),
 )
 
 
@@ -87,7 +93,7 @@ def objective_counts(area) -> dict:
     # query leaves the annotation out of its inner select (SQLite then reads "overdue" as a string).
     counts = objectives(area).aggregate(
         total=Count("pk"),
-        overdue=Count("pk", filter=Q(review_overdue())),
+        overdue=Count("pk", filter=review_overdue()),
         **{value: Count("pk", filter=Q(status=value)) for value in Objective.Status.values},
     )
     return {
