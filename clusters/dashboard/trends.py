@@ -1,13 +1,14 @@
 """The area dashboard's "Over time" panel: the area's decisions per month and its objectives by
 red/amber/green per quarter, as charts with their figures (config/charts.py).
 
-Each figure is counted in the database in a constant number of queries, however many councils,
-clusters and decisions the area has: one for the months, one for the quarters."""
+Each figure is read in a constant number of queries, however many councils, clusters and
+decisions the area has: one for the months (counted in the database), one for the quarters."""
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from itertools import groupby
 
-from django.db.models import Count, DateTimeField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Case, Count, DateTimeField, Q, Value, When
 from django.db.models.functions import Coalesce, TruncMonth
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -16,7 +17,7 @@ from config.charts import Chart, Series
 from parishes.panels import area_panel
 
 from ..leadership import add_months
-from ..models import Decision, Objective, ObjectiveUpdate
+from ..models import Decision, Objective
 
 MONTHS = 12
 QUARTERS = 8
@@ -91,32 +92,42 @@ def decisions_by_month(area, window: Window) -> dict[date, dict[str, int]]:
     return counts
 
 
-def _statuses_at(area, moment: datetime, quarter: int) -> QuerySet:
-    """The area's objectives that existed at `moment`, counted by their status then."""
-    status_then = (
-        ObjectiveUpdate.objects.filter(objective=OuterRef("pk"), created_at__lt=moment)
-        .order_by("-created_at", "-id")
-        .values("status")[:1]
-    )
-    return (
-        Objective.objects.filter(cluster__area=area, created_at__lt=moment)
-        # A dissolved cluster's objectives stop counting once it is gone.
-        .exclude(cluster__dissolved_on__lt=moment.date())
-        .annotate(quarter=Value(quarter), status_then=Coalesce(Subquery(status_then), Value(FIRST_STATUS)))
-        .values("quarter", "status_then")
-        .annotate(count=Count("pk"))
-        .order_by()
+def _first_quarter(field: str, ends: list) -> Case:
+    """The first quarter (its index) whose end is after `field`'s value, or the number of quarters
+    when none is: what the quarters need of a moment, read as a small number rather than a date."""
+    return Case(
+        *(When(**{f"{field}__lt": end}, then=Value(n)) for n, end in enumerate(ends)),
+        default=Value(len(ends)),
     )
 
 
 def objectives_by_quarter(area, window: Window, now: datetime) -> dict[date, dict[str, int]]:
     """The area's objectives by status at the end of each quarter of the window (now, for this
-    quarter), from their progress updates; one query, a UNION of the quarters."""
+    quarter), from their progress updates; one query, of the area's objectives and their updates
+    in order, each objective's statuses at the quarters' ends followed here in one pass. (Counted
+    in the database, a status at each quarter's end was a subquery per objective and quarter.)"""
     moments = [min(_local_midnight(add_months(start, 3)), now) for start in window.starts]
-    first, *others = [_statuses_at(area, moment, n) for n, moment in enumerate(moments)]
+    rows = (
+        Objective.objects.filter(cluster__area=area, created_at__lt=moments[-1])
+        .values_list(
+            "pk",
+            _first_quarter("created_at", moments),
+            # A dissolved cluster's objectives stop counting once it is gone.
+            _first_quarter("cluster__dissolved_on", [moment.date() for moment in moments]),
+            _first_quarter("updates__created_at", moments),
+            "updates__status",
+        )
+        .order_by("pk", "updates__created_at", "updates__id")
+    )
     counts = {start: {status: 0 for status, _ in RAG} for start in window.starts}
-    for row in first.union(*others, all=True):
-        counts[window.starts[row["quarter"]]][row["status_then"]] = row["count"]
+    for (_, made, gone), updates in groupby(rows, key=lambda row: row[:3]):
+        # (first quarter it counts in, status): none for an objective never updated.
+        updates = [(quarter, status) for *_, quarter, status in updates if status is not None]
+        status, n = FIRST_STATUS, 0
+        for quarter in range(made, gone):
+            while n < len(updates) and updates[n][0] <= quarter:
+                status, n = updates[n][1], n + 1
+            counts[window.starts[quarter]][status] += 1
     return counts
 
 
