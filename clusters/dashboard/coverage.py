@@ -4,7 +4,17 @@ and by kind, and the list of councils behind each figure."""
 from collections.abc import Iterator
 
 from django import forms
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models import (
+    Count,
+    Exists,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    prefetch_related_objects,
+)
+from django.db.models.lookups import IsNull
 from django.template.loader import render_to_string
 
 from parishes.models import Council
@@ -16,13 +26,14 @@ from . import NO_DISTRICT, DashboardFilterForm, Listing, list_url
 COVERED, UNCOVERED = "covered", "uncovered"
 
 
-def in_an_active_cluster() -> Exists:
-    """A council (the outer query's row) is covered while it is a member of an active cluster."""
-    return Exists(
-        Membership.objects.filter(
-            council=OuterRef("pk"), status=Membership.Status.MEMBER, cluster__status=Cluster.Status.ACTIVE
-        )
+def in_an_active_cluster() -> IsNull:
+    """A council (the outer query's row) is covered while it is a member of an active cluster. A
+    scalar subquery, looked up by the membership's index for each of the area's councils: for an
+    EXISTS PostgreSQL read every membership in the country into a hash instead."""
+    membership = Membership.objects.filter(
+        council=OuterRef("pk"), status=Membership.Status.MEMBER, cluster__status=Cluster.Status.ACTIVE
     )
+    return IsNull(Subquery(membership.values("pk")[:1]), False)
 
 
 class CoverageFilterForm(DashboardFilterForm):
