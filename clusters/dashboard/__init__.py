@@ -11,8 +11,7 @@ from datetime import date, timedelta
 from urllib.parse import urlencode
 
 from django import forms
-from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, OuterRef, QuerySet
 from django.urls import reverse
 
 from parishes.queries import area_districts
@@ -27,13 +26,6 @@ NO_DISTRICT = "none"
 def overdue_since(today: date) -> date:
     """Overdue means the review date has passed: the reminders' "due on or before" as of yesterday."""
     return today - timedelta(days=1)
-
-
-def count_per_cluster(queryset: QuerySet) -> Coalesce:
-    """How many rows of `queryset` (which has a `cluster` field) belong to each cluster, as an
-    annotation of clusters: a correlated subquery, so that a page of clusters is still one query."""
-    per_cluster = queryset.filter(cluster=OuterRef("pk")).order_by().values("cluster")
-    return Coalesce(Subquery(per_cluster.annotate(n=Count("pk")).values("n")), 0)
 
 
 def has_member_in(district: str, cluster: OuterRef) -> Exists:

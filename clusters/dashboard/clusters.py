@@ -2,16 +2,17 @@
 council, chair and what needs attention; and the list of clusters behind those figures."""
 
 from django import forms
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum, Window
+from django.db.models import CharField, Count, Exists, OuterRef, Q, QuerySet, Value
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from parishes.models import Council
 from parishes.panels import area_panel
 
 from ..documents import documents_due_for_review
-from ..models import Cluster, Decision, Membership, Position
-from ..objectives import objectives_due_for_review
-from . import DashboardFilterForm, Listing, count_per_cluster, has_member_in, list_url, overdue_since
+from ..models import Cluster, Decision, Membership, Objective, Position
+from ..objectives import due_for_review
+from . import DashboardFilterForm, Listing, has_member_in, list_url, overdue_since
 
 # The panel shows the clusters needing most attention; the list shows them all.
 SHOWN = 10
@@ -48,23 +49,69 @@ class ClusterFilterForm(DashboardFilterForm):
     extra_fields = ("formality", "leadership", "attention")
 
 
-def with_attention(clusters: QuerySet[Cluster]) -> QuerySet[Cluster]:
-    """Each cluster with its lead council, `members`, `chair_name` ("" when it has none today) and the
-    counts of what needs attention, `attention` their sum: correlated subqueries, one query in all.
-    Overdue reviews are those the daily reminders chase, due before today."""
-    today = timezone.localdate()
+def _counted(today) -> dict[str, QuerySet]:
+    """What each count of a cluster counts: its member councils, and each kind of thing needing
+    attention (overdue reviews are those the daily reminders chase, due before today)."""
     proposed = Decision.objects.filter(status=Decision.Status.PROPOSED)
-    chair = Position.objects.current(today).filter(cluster=OuterRef("pk"), kind=Position.Kind.CHAIR)
-    rows = clusters.select_related("lead_council").annotate(
-        members=count_per_cluster(Membership.objects.filter(status=Membership.Status.MEMBER)),
-        chair_name=Subquery(chair.values("user__name")[:1]),
-        decisions_waiting=count_per_cluster(proposed.filter(method=Decision.Method.CHAIR)),
-        ratifications=count_per_cluster(proposed.filter(method=Decision.Method.RATIFICATION)),
-        documents_overdue=count_per_cluster(documents_due_for_review(overdue_since(today))),
-        objectives_overdue=count_per_cluster(objectives_due_for_review(overdue_since(today))),
-        invitations=count_per_cluster(Membership.objects.filter(status=Membership.Status.INVITED)),
+    overdue = overdue_since(today)
+    return {
+        "members": Membership.objects.filter(status=Membership.Status.MEMBER),
+        "decisions_waiting": proposed.filter(method=Decision.Method.CHAIR),
+        "ratifications": proposed.filter(method=Decision.Method.RATIFICATION),
+        "documents_overdue": documents_due_for_review(overdue),
+        # Row by row: an area's few hundred objectives, each owner's membership by its index.
+        "objectives_overdue": Objective.objects.filter(due_for_review(overdue, row_by_row=True)),
+        "invitations": Membership.objects.filter(status=Membership.Status.INVITED),
+    }
+
+
+def with_counts(clusters: list[Cluster]) -> list[Cluster]:
+    """Each cluster with `members`, the counts of what needs attention and `attention` their sum:
+    one query, a UNION of each count grouped by cluster over these clusters' ids (through each
+    table's cluster index). As correlated subqueries of the clusters' query it cost Django more to
+    build than PostgreSQL to run, and joined with the lead council it read every council."""
+    ids = [cluster.pk for cluster in clusters]
+    per_cluster = [
+        rows.filter(cluster_id__in=ids)
+        .order_by()
+        .values_list("cluster")
+        .annotate(counted=Value(name, output_field=CharField()), n=Count("pk"))
+        for name, rows in _counted(timezone.localdate()).items()
+    ]
+    counts: dict[tuple[int, str], int] = {}
+    if ids:
+        counts = {(pk, name): n for pk, name, n in per_cluster[0].union(*per_cluster[1:], all=True)}
+    for cluster in clusters:
+        for name in ("members", *ATTENTION):
+            setattr(cluster, name, counts.get((cluster.pk, name), 0))
+        cluster.attention = sum(getattr(cluster, name) for name in ATTENTION)
+    return clusters
+
+
+def with_lead_and_chair(clusters: list[Cluster]) -> None:
+    """Each cluster shown with its lead council and `chair_name` (None when it has none today): the
+    councils read by their keys (two queries in all, whatever the number of clusters)."""
+    councils = Council.objects.only("name").in_bulk({cluster.lead_council_id for cluster in clusters})
+    chairs = dict(
+        Position.objects.current()
+        .filter(cluster_id__in=[cluster.pk for cluster in clusters], kind=Position.Kind.CHAIR)
+        .order_by()
+        .values_list("cluster", "user__name")
     )
-    return rows.annotate(attention=sum((F(name) for name in ATTENTION[1:]), F(ATTENTION[0])))
+    for cluster in clusters:
+        cluster.lead_council = councils[cluster.lead_council_id]
+        cluster.chair_name = chairs.get(cluster.pk)
+
+
+def _for_page(clusters: list[Cluster]) -> None:
+    with_lead_and_chair(with_counts(clusters))
+
+
+def _for_csv(area, rows: QuerySet[Cluster]) -> list[Cluster]:
+    # An area's clusters are a few dozen: read at once, with what a page of them shows.
+    clusters = list(rows)
+    _for_page(clusters)
+    return clusters
 
 
 def clusters(
@@ -83,9 +130,8 @@ def clusters(
         rows = rows.filter(formality=formality)
     if leadership:
         rows = rows.filter(leadership_model=leadership)
-    rows = with_attention(rows)
     if attention:
-        rows = rows.filter(**{f"{attention}__gt": 0})
+        rows = rows.filter(Exists(_counted(timezone.localdate())[attention].filter(cluster=OuterRef("pk"))))
     return rows.order_by("name")
 
 
@@ -123,6 +169,8 @@ LISTING = Listing(
         "Invitations unanswered",
     ),
     csv_row=_csv_row,
+    for_page=_for_page,
+    for_csv=_for_csv,
 )
 
 
@@ -158,17 +206,13 @@ def cluster_counts(area) -> dict[str, list[dict]]:
 
 
 def needing_attention(area) -> tuple[list[Cluster], dict[str, int]]:
-    """The few clusters needing most attention, and the area's totals of each count (window sums
-    over every cluster of the area, in the same query)."""
-    shown = list(
-        with_attention(Cluster.objects.filter(area=area))
-        .annotate(
-            total_clusters=Window(Count("pk")), **{f"total_{name}": Window(Sum(name)) for name in ATTENTION}
-        )
-        .order_by("-attention", "name")[:SHOWN]
-    )
-    totals = {name: getattr(shown[0], f"total_{name}") if shown else 0 for name in ("clusters", *ATTENTION)}
-    return shown, totals
+    """The few clusters needing most attention (ties by name), and the area's totals of each count."""
+    every = with_counts(list(Cluster.objects.filter(area=area).order_by("name")))
+    # A stable sort: clusters needing as much attention stay in order of name.
+    shown = sorted(every, key=lambda cluster: -cluster.attention)[:SHOWN]
+    with_lead_and_chair(shown)
+    totals = {name: sum(getattr(cluster, name) for cluster in every) for name in ATTENTION}
+    return shown, {"clusters": len(every), **totals}
 
 
 @area_panel
