@@ -31,7 +31,6 @@ from django.db import connection
 from django.db.models import (
     Case,
     CharField,
-    Count,
     DateField,
     F,
     QuerySet,
@@ -40,6 +39,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Cast, Concat, Left, TruncDate
+from django.db.models.sql import UpdateQuery
 from django.urls import reverse
 from django.utils import formats, timezone
 
@@ -228,16 +228,23 @@ def _people_with_unsent() -> Iterator[list[int]]:
         last = batch[-1]
 
 
-def _claim(user_ids: list[int], today: date) -> uuid.UUID:
+def _claim(user_ids: list[int], today: date) -> tuple[uuid.UUID, list[int]]:
     """Claim these people's unsent reminders for this run, except for anyone who has already had
-    today's digest (what became due since waits for tomorrow's: one digest per person per day)."""
+    today's digest (what became due since waits for tomorrow's: one digest per person per day).
+    Returns the claim and the recipient of each reminder it took."""
     claim = uuid.uuid4()
     had_digest_today = Reminder.objects.filter(user_id__in=user_ids, sent_on=today).values("user_id")
-    # One statement: a second worker's update waits for this one's rows, then finds them sent.
-    Reminder.objects.filter(user_id__in=user_ids, sent_on__isnull=True).exclude(
+    claimed = Reminder.objects.filter(user_id__in=user_ids, sent_on__isnull=True).exclude(
         user_id__in=had_digest_today
-    ).update(sent_on=today, claim=claim)
-    return claim
+    )
+    # One statement: a second worker's update waits for this one's rows, then finds them sent. Its
+    # RETURNING (which update() does not offer) counts what it took without reading it again.
+    update = claimed.query.chain(UpdateQuery)
+    update.add_update_values({"sent_on": today, "claim": claim})
+    statement, params = update.get_compiler(connection=connection).as_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(f"{statement} RETURNING {connection.ops.quote_name('user_id')}", params)
+        return claim, [user_id for (user_id,) in cursor.fetchall()]
 
 
 # What the digest's templates read: a light row for each claimed reminder, not a model instance.
@@ -319,22 +326,20 @@ def send_digests(today: date) -> tuple[int, int, int]:
 
     sent = digests = failed = 0
     for user_ids in _people_with_unsent():
-        claim = _claim(user_ids, today)
-        counts = _claimed(claim, user_ids, today).aggregate(
-            reminders=Count("pk"), people=Count("user_id", distinct=True)
-        )
-        if not counts["people"]:
+        claim, recipients = _claim(user_ids, today)
+        people = len(set(recipients))
+        if not people:
             continue
         try:
             send_reminder_digests.delay(str(claim), user_ids, today.isoformat())
         except Exception:
             # Not queued: give the batch's reminders back, so that the next run sends them.
             logger.exception("The reminder digests of a batch could not be queued")
-            failed += counts["people"]
+            failed += people
             _give_back(claim, user_ids, today)
             continue
-        sent += counts["reminders"]
-        digests += counts["people"]
+        sent += len(recipients)
+        digests += people
     return sent, digests, failed
 
 

@@ -298,10 +298,11 @@ def test_only_what_this_run_claimed_is_in_its_digest(cast):
     reminders.record_due(TODAY)
     people = [cast.clerk_a.pk]
 
-    first, second = reminders._claim(people, TODAY), reminders._claim(people, TODAY)
+    (first, taken), (second, none) = reminders._claim(people, TODAY), reminders._claim(people, TODAY)
 
     assert Reminder.objects.filter(claim=first).count() == 1
     assert not Reminder.objects.filter(claim=second).exists()
+    assert (taken, none) == ([cast.clerk_a.pk], [])
 
 
 # Queries per batch
@@ -399,7 +400,7 @@ def test_sending_takes_a_fixed_number_of_queries_a_batch(cast, monkeypatch):
         counts.append(_queries(lambda: digests.append(reminders.send_digests(TODAY)[1])))
 
     assert digests == [6, 6]
-    # Each batch: its people, the claim, its counts and (the task, run here) the claimed reminders;
+    # Each batch: its people, the claim and (the task, run here) the claimed reminders;
     # the last, empty, batch is one query.
     two_batches, one_batch = counts
     assert two_batches - one_batch == one_batch - 1
