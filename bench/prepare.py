@@ -1,7 +1,7 @@
 """Run inside Django (bench.settings) before the server starts: chooses the people the bench signs
 in as, gives them the bench's password and, where two-factor is required of them, an authenticator
 whose secret the client knows; finds each person's fixtures and the paths of their pages; refreshes
-PostgreSQL's statistics (VACUUM ANALYZE); and prints all of it as JSON for bench.run.
+PostgreSQL's statistics and indexes (VACUUM ANALYZE, REINDEX); and prints all of it as JSON for bench.run.
 
     python -m bench.inside prepare --password P --load-users 32 > plan.json
 """
