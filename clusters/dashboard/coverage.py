@@ -91,9 +91,12 @@ def _page_memberships(councils: list[Council]) -> None:
 
 def _csv_memberships(area, councils: QuerySet[Council]) -> Iterator[Council]:
     """Every council of the spreadsheet with `current_memberships`: the area's memberships read in
-    one query first (a prefetch would read them again for every chunk of councils)."""
+    one query first (a prefetch would read them again for every chunk of councils). They are found
+    by the ids of the area's clusters (a cluster's members are all of its area: membership.invite),
+    read first: given a join instead, PostgreSQL hashed every membership in the country."""
+    cluster_ids = list(Cluster.objects.filter(area=area).values_list("pk", flat=True))
     by_council: dict[int, list[Membership]] = {}
-    for membership in _current_memberships().filter(council__area=area):
+    for membership in _current_memberships().filter(cluster_id__in=cluster_ids):
         by_council.setdefault(membership.council_id, []).append(membership)
     for council in councils.iterator(chunk_size=500):
         council.current_memberships = by_council.get(council.pk, [])
