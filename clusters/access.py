@@ -262,11 +262,6 @@ def people_of_members(cluster: Cluster) -> list:
     return sorted(people, key=lambda person: person.email)
 
 
-def clusters_where_officer(user) -> set[int]:
-    """The clusters where the person holds a position today."""
-    return set(Position.objects.current().filter(user=user).values_list("cluster_id", flat=True))
-
-
 def deciders(cluster: Cluster) -> QuerySet:
     """The people who may decide for the cluster under delegated authority today."""
     current = deciding_positions().filter(cluster=cluster)
@@ -279,16 +274,27 @@ def positions_needing_two_factor(user) -> QuerySet[Position]:
     return Position.objects.current().filter(user=user, kind__in=TWO_FACTOR_POSITIONS)
 
 
+# The kinds of position that decide for the cluster under delegated authority.
+DECIDING_KINDS = frozenset(
+    kind for kind, perms in POSITION_PERMISSIONS.items() if "decide_for_cluster" in perms
+)
+
+
 def deciding_positions(today: date | None = None) -> QuerySet[Position]:
     """The positions held today whose kind decides for the cluster under delegated authority."""
-    kinds = [kind for kind, perms in POSITION_PERMISSIONS.items() if "decide_for_cluster" in perms]
-    return Position.objects.current(today).filter(kind__in=kinds)
+    return Position.objects.current(today).filter(kind__in=DECIDING_KINDS)
 
 
-def clusters_where_decider(user) -> set[int]:
-    """The clusters whose decisions put to the chair wait for this person today (`deciders` seen
-    from the person's side)."""
-    return set(deciding_positions().filter(user=user).values_list("cluster_id", flat=True))
+def clusters_where_officer_and_decider(user) -> tuple[set[int], set[int]]:
+    """The clusters where the person holds a position today, and those among them whose decisions
+    put to the chair wait for this person (`deciders` seen from the person's side): one read of
+    their positions, since the home page's panel wants both."""
+    officer_of, decider_of = set(), set()
+    for cluster_id, kind in Position.objects.current().filter(user=user).values_list("cluster_id", "kind"):
+        officer_of.add(cluster_id)
+        if kind in DECIDING_KINDS:
+            decider_of.add(cluster_id)
+    return officer_of, decider_of
 
 
 def may_answer_for(user, council: Council) -> bool:

@@ -14,7 +14,7 @@ from django.utils import timezone
 from parishes.access import councils_acted_for
 from parishes.panels import council_panel, home_panel
 
-from .access import clusters_where_decider, clusters_where_officer
+from .access import clusters_where_officer_and_decider
 from .documents import documents_due_for_review
 from .models import Adoption, Cluster, Decision, DocumentVersion, Membership, Objective, Vote
 from .objectives import objectives_due_for_review
@@ -25,7 +25,8 @@ SHOWN = 10
 
 def pending_ratifications_for(council_ids: set[int]) -> QuerySet[Decision]:
     """Decisions put to ratification and still open, once for each of these councils that is a member
-    of the decision's cluster and has not voted: `for_council_id`, `for_council_name`."""
+    of the decision's cluster and has not voted: `for_council_id`, `for_council_name`; with the
+    cluster, without the text."""
     not_voted = Vote.objects.filter(decision=OuterRef("pk"), council_id=OuterRef("for_council_id"))
     return (
         Decision.objects.filter(
@@ -42,6 +43,8 @@ def pending_ratifications_for(council_ids: set[int]) -> QuerySet[Decision]:
         )
         .filter(~Exists(not_voted))
         .select_related("cluster")
+        # Read for the lists, which show the title: the text may be long and comes once per council.
+        .defer("text")
         .order_by("proposed_at", "pk", "for_council_name")
     )
 
@@ -71,7 +74,8 @@ def _waiting_for(names: list[str]) -> str:
 def pending_adoptions_for(council_ids: set[int]) -> QuerySet[DocumentVersion]:
     """The current version of each document of a cluster still working, once for each of these
     councils that is a member of the cluster and has not adopted that version: `for_council_id`,
-    `for_council_name`. A council that adopted an earlier version owes the current one too."""
+    `for_council_name`. A council that adopted an earlier version owes the current one too. With the
+    document and cluster, without the text."""
     newer = DocumentVersion.objects.filter(document=OuterRef("document"), number__gt=OuterRef("number"))
     adopted = Adoption.objects.filter(version=OuterRef("pk"), council_id=OuterRef("for_council_id"))
     return (
@@ -87,25 +91,30 @@ def pending_adoptions_for(council_ids: set[int]) -> QuerySet[DocumentVersion]:
             for_council_name=F("document__cluster__memberships__council__name"),
         )
         .filter(~Exists(adopted))
+        .select_related("document__cluster")
+        .defer("text")
         .order_by("created_at", "pk", "for_council_name")
     )
 
 
-def _once_each(owed: QuerySet, things: QuerySet) -> Shortlist:
+def _once_each(owed: QuerySet) -> Shortlist:
     """What the person's councils owe, once each however many of their councils owe it (a clerk may
-    serve a dozen), with the names of those councils; two queries. `owed` has a row per (thing,
-    council) with `for_council_name`; `things` is the same model, with its order and joins.
+    serve a dozen), with the names of those councils; one query. `owed` has a row per (thing,
+    council) with `for_council_name`, in the order shown.
 
-    Every (thing, council) owed is read first, reached from the person's councils' memberships, and
-    the shown few are then read by their ids: given `owed` as a subquery of `things`, PostgreSQL
-    joins every version or decision in the country with its cluster before narrowing to them."""
+    Every (thing, council) owed is read, reached from the person's councils' memberships, and
+    counted here: counting and picking the first few in SQL instead, with `owed` as a subquery of
+    the things, has PostgreSQL join every version or decision in the country with its cluster
+    before narrowing to them."""
+    first: dict[int, object] = {}
     names: dict[int, list[str]] = {}
-    for pk, name in owed.values_list("pk", "for_council_name"):
-        names.setdefault(pk, []).append(name)
-    shown = list(things.filter(pk__in=names)[:SHOWN]) if names else []
+    for thing in owed:
+        first.setdefault(thing.pk, thing)
+        names.setdefault(thing.pk, []).append(thing.for_council_name)
+    shown = list(first.values())[:SHOWN]
     for thing in shown:
         thing.waiting_for = _waiting_for(names[thing.pk])
-    return Shortlist(shown, len(names))
+    return Shortlist(shown, len(first))
 
 
 def _decisions_for_the_chair(cluster_ids: set[int]) -> Shortlist:
@@ -145,23 +154,17 @@ def _objectives_for_review(today, acting: set[int], officer_of: set[int]) -> Que
 def needs_your_attention(request) -> str:
     """Everything waiting on the person: decisions put to them as chair, the votes, adoptions and
     answers to invitations their councils owe, and the reviews due in their councils' objectives and
-    their clusters' documents; twelve queries at most, however much is waiting."""
+    their clusters' documents; nine queries at most, however much is waiting."""
     user = request.user
     today = timezone.localdate()
     acting = councils_acted_for(user)
-    officer_of = clusters_where_officer(user)
+    officer_of, decider_of = clusters_where_officer_and_decider(user)
     if not acting and not officer_of:
         return ""
     groups = {
-        "for_the_chair": _decisions_for_the_chair(clusters_where_decider(user)),
-        "ratifications": _once_each(
-            pending_ratifications_for(acting),
-            Decision.objects.select_related("cluster").order_by("proposed_at", "pk"),
-        ),
-        "adoptions": _once_each(
-            pending_adoptions_for(acting),
-            DocumentVersion.objects.select_related("document__cluster").order_by("created_at", "pk"),
-        ),
+        "for_the_chair": _decisions_for_the_chair(decider_of),
+        "ratifications": _once_each(pending_ratifications_for(acting)),
+        "adoptions": _once_each(pending_adoptions_for(acting)),
         "invitations": _invitations(acting),
         "objectives": _shortlist(_objectives_for_review(today, acting, officer_of)),
         "documents": _shortlist(documents_due_for_review(today).filter(cluster_id__in=officer_of)),

@@ -134,13 +134,12 @@ def ending_loses_access(user, role: CouncilRole | AreaRole) -> bool:
     return not others.exclude(pk=role.pk).exists() and not area_roles.exclude(pk=role.pk).exists()
 
 
-def dashboard_to_land_on(user) -> Area | None:
+def dashboard_to_land_on(user, area_roles: list[AreaRole]) -> Area | None:
     """The area whose dashboard is the person's home page: they are an officer or administrator of
     that one area and hold no council role. Anyone else keeps their home, which links to the
-    dashboards of their areas."""
-    areas = {
-        role.area for role in AreaRole.objects.filter(user=user, ended_on__isnull=True).select_related("area")
-    }
+    dashboards of their areas. `area_roles` are the person's current ones with their areas
+    (queries.areas_of), read once for this and for the home's list."""
+    areas = {role.area for role in area_roles}
     if len(areas) != 1 or CouncilRole.objects.filter(user=user, ended_on__isnull=True).exists():
         return None
     return areas.pop()

@@ -38,13 +38,27 @@ def councils_of(user) -> list[CouncilWithRoles]:
 
 
 def areas_of(user) -> list[AreaRole]:
-    """The person's area roles, each area with its number of councils."""
+    """The person's current area roles, with their areas."""
     return list(
         AreaRole.objects.filter(user=user, ended_on__isnull=True)
         .select_related("area")
-        .annotate(council_count=Count("area__councils"))
         .order_by("area__name", "kind")
     )
+
+
+def count_area_councils(area_roles: list[AreaRole]) -> list[AreaRole]:
+    """Each role's area's number of councils, as `council_count`: one query, and none for no roles
+    (counted apart from areas_of, since an officer landing on their dashboard does not show it)."""
+    if area_roles:
+        counts = dict(
+            Council.objects.filter(area__in={role.area_id for role in area_roles})
+            .values("area")
+            .annotate(n=Count("pk"))
+            .values_list("area", "n")
+        )
+        for role in area_roles:
+            role.council_count = counts.get(role.area_id, 0)
+    return area_roles
 
 
 def area_councils(area, *, search: str = "", kind: str = "", district: str = "") -> QuerySet[Council]:

@@ -39,14 +39,15 @@ def home(request):
     # An officer or administrator of one area only comes for its dashboard: it is their home page.
     # Shown here rather than by a redirect, so that the home address (where signing in and setting up
     # two-factor land) stays a page; their home would hold nothing else.
-    if area := dashboard_to_land_on(request.user):
+    area_roles = queries.areas_of(request.user)
+    if area := dashboard_to_land_on(request.user, area_roles):
         return area_dashboard(request, area.slug)
     return render(
         request,
         "parishes/home.html",
         {
             "councils": queries.councils_of(request.user),
-            "area_roles": queries.areas_of(request.user),
+            "area_roles": queries.count_area_councils(area_roles),
             "panels": render_home_panels(request),
         },
     )

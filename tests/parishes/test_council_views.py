@@ -1,7 +1,15 @@
 from django.core import mail
 from django.urls import reverse
 
-from parishes.models import AuditEvent, CouncilPermissionGrant, CouncilRole, CouncilTaxBase, Invitation
+from parishes import services
+from parishes.models import (
+    AreaRole,
+    AuditEvent,
+    CouncilPermissionGrant,
+    CouncilRole,
+    CouncilTaxBase,
+    Invitation,
+)
 
 
 def url(name, *args):
@@ -226,3 +234,11 @@ def test_withdrawing_an_invitation(cast, client_for, django_capture_on_commit_ca
     assert invitation.withdrawn_at is not None
     response = client.post(url("council_invitation_withdraw", cast.council_a.pk, invitation.pk), follow=True)
     assert "can no longer be withdrawn" in response.content.decode()
+
+
+def test_home_counts_the_councils_of_each_of_the_persons_areas(cast, client_for):
+    # An officer of two areas keeps their home, which lists each with its number of councils.
+    services.grant_area_role(acting_user=None, area=cast.south, user=cast.officer, kind=AreaRole.Kind.OFFICER)
+    page = " ".join(client_for(cast.officer).get(url("home")).content.decode().split())
+    assert 'North</a> <span class="govuk-body">– County officer, 3 councils</span>' in page
+    assert 'South</a> <span class="govuk-body">– County officer, 1 council</span>' in page
