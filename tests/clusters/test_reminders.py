@@ -292,6 +292,30 @@ def test_someone_no_longer_active_is_not_emailed(cast):
     assert not mail.outbox
 
 
+def test_deleting_a_person_or_a_cluster_deletes_their_reminders(cast, django_user_model):
+    """The reminder's foreign keys have no constraint in the database: Django's cascade still runs."""
+    document(cast.cluster)
+    objective(cast, cast.council_c, cluster=cast.other_cluster)
+    reminders.record_due(TODAY)
+    leaving = django_user_model.objects.create_user(email="leaving@example.org", password=None)
+    Reminder.objects.create(key="x", user=leaving, cluster=cast.cluster, subject="x", due_on=TODAY)
+
+    leaving.delete()
+    cast.other_cluster.delete()
+
+    assert reminded() == {("chair@example.org", "document"), ("secretary@example.org", "document")}
+
+
+def test_a_reminder_whose_person_is_gone_is_not_sent(cast):
+    objective(cast, cast.council_a)
+    reminders.record_due(TODAY)
+    # As a person deleted while the scan was recording would leave it.
+    Reminder.objects.update(user_id=cast.clerk_a.pk + 10_000)
+
+    assert reminders.run(TODAY).digests == 0
+    assert not mail.outbox
+
+
 def test_only_what_this_run_claimed_is_in_its_digest(cast):
     """A second worker's claim on the same people takes nothing: the rows are no longer unsent."""
     objective(cast, cast.council_a)
