@@ -23,9 +23,9 @@ def test_home_lists_only_the_persons_councils_with_their_roles(cast, client_for)
     assert "Your areas" not in page
 
 
-def test_home_shows_officers_their_area(cast, client_for):
+def test_home_of_an_officer_of_one_area_is_its_dashboard(cast, client_for):
     page = client_for(cast.officer).get(url("home")).content.decode()
-    assert "North" in page and "County officer" in page and "3 councils" in page
+    assert "<title>Dashboard – North" in page and url("area", "north") in page
     assert "South" not in page
 
 
