@@ -25,6 +25,7 @@ class Page:
     url_name: str
     kwargs: tuple[str, ...] = ()
     kind: str = "page"
+    fixed: tuple[tuple[str, str], ...] = ()  # URL arguments that are no fixture, e.g. a chart's name
 
 
 PAGES = [
@@ -37,6 +38,17 @@ PAGES = [
     Page("area list", "officer", "parishes:area", ("area_slug",)),
     Page("area people", "administrator", "parishes:area_people", ("area_slug",)),
     Page("area dashboard", "officer", "parishes:area_dashboard", ("area_slug",), "dashboard"),
+    # The dashboard's charts, images of their own addresses (the page only names them).
+    *(
+        Page(
+            f"dashboard chart: {chart}",
+            "officer",
+            "clusters:dashboard_chart",
+            ("area_slug",),
+            fixed=(("name", chart),),
+        )
+        for chart in ("decisions", "objectives")
+    ),
     Page("cluster list (clerk)", "clerk", "clusters:list"),
     Page("cluster list (officer)", "officer", "clusters:list"),
     Page("overview", "chair", "clusters:overview", ("slug",)),
@@ -93,6 +105,6 @@ def path_for(page: Page, fixtures: dict) -> str:
     if absent:
         raise Missing(f"the data has no {', '.join(absent)} for the {page.role}")
     try:
-        return reverse(page.url_name, kwargs=kwargs)
+        return reverse(page.url_name, kwargs={**kwargs, **dict(page.fixed)})
     except NoReverseMatch as error:
         raise Missing(f"no URL {page.url_name}") from error

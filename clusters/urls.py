@@ -75,6 +75,7 @@ urlpatterns = [
     path(D + "decisions.csv", dashboard.decision_list_csv, name="dashboard_decisions_csv"),
     path(D + "objectives/", dashboard.objective_list, name="dashboard_objectives"),
     path(D + "objectives.csv", dashboard.objective_list_csv, name="dashboard_objectives_csv"),
+    path(D + "charts/<slug:name>.svg", dashboard.chart, name="dashboard_chart"),
     # The annual report
     path(C + "reports/", reports.report_list, name="reports"),
     path(C + "reports/<int:report_id>/", reports.report_detail, name="report"),

@@ -1,16 +1,17 @@
 """Charts drawn on the server as SVG with pygal, so that a page and its PDF show the same chart.
 
 A chart is shown through templates/includes/chart.html, always with a table of the same figures.
-In a page the SVG is an <img> of a data: URL: pygal styles its chart with a <style> element, which
-the site's Content Security Policy (style-src 'self') refuses inside the page itself but not in an
-image, which is a document of its own that can run no script either. A PDF gets the SVG inline:
-WeasyPrint draws it with its own <style>, and the PDF's URL fetcher refuses data: URLs.
+In a page the SVG is an <img> from an address of its own (the page's view names it, and serves
+`chart.svg` as image/svg+xml): pygal styles its chart with a <style> element, which the site's
+Content Security Policy (style-src 'self') refuses inside the page itself but not in an image, which
+is a document of its own that can run no script either; and the page need not wait for the drawing.
+A PDF gets the SVG inline: WeasyPrint draws it with its own <style>.
 """
 
-import base64
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 from xml.sax.saxutils import escape
 
 import pygal
@@ -71,10 +72,13 @@ class Chart:
     series: list[Series]
     label_heading: str  # the heading of the table's first column, e.g. "Month"
     stacked: bool = False
-    svg: str = field(init=False, default="")
 
-    def __post_init__(self):
-        self.svg = _render(self)
+    @cached_property
+    def svg(self) -> str:
+        """Drawn only when asked for (the chart's own image, the PDF): a page shows the figures'
+        table at once and the chart as an image from its own address, so that drawing (about 40 ms
+        a chart at national scale) never holds up the page."""
+        return _render(self)
 
     @property
     def is_empty(self) -> bool:
@@ -88,10 +92,6 @@ class Chart:
     @property
     def alt(self) -> str:
         return f"{self.summary} The figures are in the table below the chart."
-
-    @property
-    def data_url(self) -> str:
-        return "data:image/svg+xml;base64," + base64.b64encode(self.svg.encode()).decode()
 
 
 def _y_labels(chart: Chart) -> list[int]:
@@ -132,6 +132,8 @@ def _render(chart: Chart) -> str:
     # The legend's ids are for pygal's script, which is not shipped; two charts in one PDF would
     # repeat them.
     svg = re.sub(r' id="activate-serie-\d+"', "", drawing.render(is_unicode=True))
+    # pygal writes its configuration for that script even without the script: nothing reads it.
+    svg = re.sub(r"<script\b.*?</script>", "", svg, flags=re.DOTALL)
     # A title and description for whatever reads the SVG itself (the PDF, a saved image).
     opening_end = svg.index(">") + 1
     return (

@@ -877,6 +877,7 @@ WITHOUT_A_FORM = {
     "accessibility",
     "parishes:home",
     "parishes:area_dashboard",
+    "clusters:dashboard_chart",
     "parishes:council",
     "parishes:council_people",
     "parishes:area_people",

@@ -11,6 +11,7 @@ from itertools import groupby
 from django.db.models import Case, Count, DateTimeField, Q, Value, When
 from django.db.models.functions import Coalesce, TruncMonth
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
 from config.charts import Chart, Series
@@ -136,8 +137,8 @@ def _quarter_label(start: date) -> str:
     return f"{start:%b}–{last:%b} {start.year}"
 
 
-def decisions_chart(area, today: date) -> Chart:
-    window = month_window(today)
+def decisions_chart(area, now: datetime) -> Chart:
+    window = month_window(timezone.localdate(now))
     counts = decisions_by_month(area, window)
     return Chart(
         title=f"Decisions per month in {area.name}",
@@ -153,8 +154,8 @@ def decisions_chart(area, today: date) -> Chart:
     )
 
 
-def objectives_chart(area, today: date, now: datetime) -> Chart:
-    window = quarter_window(today)
+def objectives_chart(area, now: datetime) -> Chart:
+    window = quarter_window(timezone.localdate(now))
     counts = objectives_by_quarter(area, window, now)
     return Chart(
         title=f"Objectives by status per quarter in {area.name}",
@@ -170,17 +171,30 @@ def objectives_chart(area, today: date, now: datetime) -> Chart:
     )
 
 
+# The charts by the name in their image's address (clusters:dashboard_chart), each with what the
+# panel says when it is empty.
+CHARTS = {
+    "decisions": (decisions_chart, f"No decision closed in the last {MONTHS} months."),
+    "objectives": (objectives_chart, f"No objectives in the last {QUARTERS} quarters."),
+}
+
+
+def chart(area, name: str) -> Chart:
+    """One of CHARTS as it stands now (KeyError for another name)."""
+    build, _ = CHARTS[name]
+    return build(area, timezone.now())
+
+
 @area_panel
 def over_time(area, *, medium: str) -> str:
-    """Two charts with their tables; two queries. Nothing when the area has neither decisions nor
-    objectives in the windows."""
+    """Two charts with their tables; two queries (a page draws neither: each is an image from its
+    own address). Nothing when the area has neither decisions nor objectives in the windows."""
     now = timezone.now()
-    today = timezone.localdate(now)
     charts = [
-        (decisions_chart(area, today), f"No decision closed in the last {MONTHS} months."),
-        (objectives_chart(area, today, now), f"No objectives in the last {QUARTERS} quarters."),
+        (build(area, now), empty, reverse("clusters:dashboard_chart", args=[area.slug, name]))
+        for name, (build, empty) in CHARTS.items()
     ]
-    if all(chart.is_empty for chart, _ in charts):
+    if all(chart.is_empty for chart, _, _ in charts):
         return ""
     return render_to_string(
         "clusters/dashboard/over_time.html", {"area": area, "charts": charts, "medium": medium}

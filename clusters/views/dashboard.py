@@ -5,13 +5,14 @@ filters. The area's officers and administrators see them (parishes.access.get_ar
 import itertools
 
 from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
 from parishes.access import get_area_for_user
 
 from ..csv_export import csv_response
-from ..dashboard import Listing, clusters, coverage, decisions, objectives
+from ..dashboard import Listing, clusters, coverage, decisions, objectives, trends
 
 PER_PAGE = 50
 
@@ -76,3 +77,11 @@ def objective_list(request, area_slug):
 
 def objective_list_csv(request, area_slug):
     return _csv(request, area_slug, objectives.LISTING)
+
+
+def chart(request, area_slug, name):
+    """A chart of the dashboard's "Over time" panel as the SVG image that the panel shows."""
+    area, _ = get_area_for_user(request.user, area_slug)
+    if name not in trends.CHARTS:
+        raise Http404
+    return HttpResponse(trends.chart(area, name).svg, content_type="image/svg+xml")

@@ -10,6 +10,7 @@ import subprocess
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 from weasyprint import HTML
 
@@ -133,11 +134,31 @@ def test_objectives_by_status_at_each_quarter_end(small_area):
 def test_the_panel_shows_both_charts_with_their_tables(small_area):
     html = trends.over_time(small_area, medium="page")
 
-    assert html.count('<img class="app-chart__image" src="data:image/svg+xml;base64,') == 2
+    # Each chart an image of its own address, which the page does not wait to draw.
+    assert html.count('<img class="app-chart__image" src="/areas/small/dashboard/charts/') == 2
+    assert "charts/decisions.svg" in html and "charts/objectives.svg" in html
     assert "Decisions per month in Small" in html and "Objectives by status per quarter in Small" in html
     assert '<th scope="col" class="govuk-table__header govuk-table__header--numeric">Withdrawn</th>' in html
     # No inline script or style in the page itself: the SVG, with its <style>, is inside the image.
     assert "<script" not in html and "<style" not in html and "style=" not in html
+
+
+@pytest.mark.parametrize("name", ["decisions", "objectives"])
+def test_each_chart_is_an_svg_image_for_the_areas_people(cast, client_for, name):
+    path = reverse("clusters:dashboard_chart", args=[cast.north.slug, name])
+    response = client_for(cast.officer).get(path)
+    assert response.status_code == 200 and response["Content-Type"] == "image/svg+xml"
+    svg = response.content.decode()
+    assert svg.startswith("<svg") and "<title>" in svg and "in North</title>" in svg
+    assert "<script" not in svg  # pygal's tooltips are off: an image runs none anyway
+    # Another area's officer, and a clerk of the area, are told it does not exist.
+    assert client_for(cast.south_officer).get(path).status_code == 404
+    assert client_for(cast.clerk_a).get(path).status_code == 404
+
+
+def test_a_chart_that_does_not_exist_is_not_found(cast, client_for):
+    path = reverse("clusters:dashboard_chart", args=[cast.north.slug, "money"])
+    assert client_for(cast.officer).get(path).status_code == 404
 
 
 def test_the_panel_is_empty_for_an_area_with_nothing_over_time(db):

@@ -133,4 +133,5 @@ OBJECT_SCOPED = {
         for name in ("councils", "clusters", "decisions", "objectives")
         for export in ("", "_csv")
     },
+    "clusters:dashboard_chart": lambda cast: {"area_slug": cast.north.slug, "name": "decisions"},
 }
