@@ -45,18 +45,22 @@ def due_for_review(today: date, *, row_by_row: bool = False) -> Q:
     on the objective's own row. `row_by_row` for a few hundred objectives (one area's): each owner's
     membership looked up by its index, where for an EXISTS PostgreSQL may read every membership in
     the country into a hash instead (a scalar subquery it always runs row by row)."""
+    # Unordered: the memberships' default order (by council name) had each lookup join and sort
+    # the council for nothing.
     owner_is_member = Membership.objects.filter(
         cluster=OuterRef("cluster"), council=OuterRef("owner_council"), status=Membership.Status.MEMBER
-    )
+    ).order_by()
     if row_by_row:
         owner = Q(IsNull(Subquery(owner_is_member.values("pk")[:1]), False))
     else:
         owner = Q(Exists(owner_is_member))
+    # The owner's lookup last: where the condition is a value (an aggregate's FILTER, an
+    # annotation) PostgreSQL stops at the first false term, so only objectives due look it up.
     return (
-        owner
-        & Q(next_review_on__lte=today)
+        Q(next_review_on__lte=today)
         & ~Q(status=Objective.Status.DONE)
         & ~Q(cluster__status=Cluster.Status.DISSOLVED)
+        & owner
     )
 
 
