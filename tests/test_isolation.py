@@ -5,13 +5,13 @@ import pytest
 from django.apps import apps
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tests.isolation import clusters, parishes
+from tests.isolation import accounts, clusters, parishes
 
 # Pages anyone may open, signed in or not.
 PUBLIC = {"healthz", "accessibility", "parishes:invitation_accept"}
 
 # Pages of the signed-in person about themselves only: the home page.
-SIGNED_IN = {"parishes:home", "clusters:list", "clusters:start", "accounts:email_settings"}
+SIGNED_IN = {"parishes:home", "clusters:list", "clusters:start", *accounts.SIGNED_IN}
 
 # Everything under these prefixes belongs to a library that acts only on the signed-in person
 # (django-allauth's account, MFA and session pages) or to Django's admin (site administrators).
