@@ -11,6 +11,7 @@ admin.site.login = secure_admin_login(admin.site.login)
 urlpatterns = [
     path("", include("parishes.urls")),
     path("", include("clusters.urls")),
+    path("", include("services.urls")),
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
     path("healthz", health.healthz, name="healthz"),

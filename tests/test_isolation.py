@@ -5,7 +5,7 @@ import pytest
 from django.apps import apps
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tests.isolation import accounts, clusters, parishes
+from tests.isolation import accounts, clusters, parishes, services
 
 # Pages anyone may open, signed in or not.
 PUBLIC = {"healthz", "accessibility", "parishes:invitation_accept"}
@@ -20,7 +20,7 @@ LIBRARY_PREFIXES = {"accounts/": "allauth", "admin/": "django admin"}
 
 # Object-scoped URLs, by app: name → a function of the cast giving the kwargs of an object that
 # the outsiders (a clerk of council C, people of area South) must not reach.
-OBJECT_SCOPED = {**parishes.OBJECT_SCOPED, **clusters.OBJECT_SCOPED}
+OBJECT_SCOPED = {**parishes.OBJECT_SCOPED, **clusters.OBJECT_SCOPED, **services.OBJECT_SCOPED}
 
 
 def all_patterns(resolver=None, prefix="", namespace=""):

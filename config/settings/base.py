@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "accounts",
     "parishes",
     "clusters",
+    "services",
 ]
 
 MIDDLEWARE = [
