@@ -1,4 +1,9 @@
+from importlib import import_module
+
 from django.apps import AppConfig
+
+# The modules of the app's state changes, one per concern; each says how its audit records read.
+CONCERNS = ("catalogue", "sites", "arrangements", "deliveries", "volunteers", "requests")
 
 
 class ServicesConfig(AppConfig):
@@ -7,4 +12,7 @@ class ServicesConfig(AppConfig):
 
     def ready(self):
         # Registries of the apps below, filled here so that they never import this one.
-        pass
+        from parishes.audit_display import describe
+
+        for concern in CONCERNS:
+            describe(**import_module(f"{self.name}.{concern}").AUDIT)

@@ -8,6 +8,9 @@ from .models import Service, TrainingCourse
 
 Unit = Service.Unit
 
+# How this module's audit records read (parishes.audit_display.describe's keyword arguments).
+AUDIT: dict = {}
+
 # (name, unit, courses required, description): the services counties usually devolve to parish and
 # town councils, from the seed documents' examples.
 USUAL_SERVICES = [
