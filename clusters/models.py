@@ -444,7 +444,12 @@ class Reminder(models.Model):
     user = models.ForeignKey(
         User, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
     )
-    cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    # None for a reminder of no cluster (a higher app's: a volunteer's training belongs to their
+    # council), which the digest lists under its `heading` (the council's or area's name) instead.
+    cluster = models.ForeignKey(
+        Cluster, on_delete=models.CASCADE, related_name="+", null=True, blank=True, db_constraint=False
+    )
+    heading = models.CharField(max_length=200, blank=True, db_default="")
     subject = models.CharField(max_length=300)
     # Where the item is, relative to the site, for the digest's links.
     path = models.CharField(max_length=300, blank=True)

@@ -15,13 +15,14 @@ Two steps, each safe to repeat:
    that stops between the steps leaves reminders unsent, and the next run sends them.
 
 Recording takes one query a kind on PostgreSQL (two on SQLite), and sending a fixed number a
-batch, whatever the number of items.
+batch, whatever the number of items. The apps above add kinds of their own (reminder_kinds), built
+with the same helpers; a reminder of no cluster is listed in the digest under its own heading.
 """
 
 import logging
 import uuid
 from collections import namedtuple
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from itertools import groupby
@@ -38,7 +39,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, Concat, Left, TruncDate
+from django.db.models.functions import Cast, Coalesce, Concat, Left, NullIf, TruncDate
 from django.db.models.sql import UpdateQuery
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -59,8 +60,10 @@ BATCH_SIZE = 1000
 DOCUMENT_KEEPERS = (Position.Kind.CHAIR, Position.Kind.SECRETARY, Position.Kind.COORDINATOR)
 # Member clerks are emailed when a proposal is put to them; the reminder chases it a week later.
 RATIFICATION_REMINDER_AFTER_DAYS = 7
-# The columns INSERT ... SELECT writes, each selected from an annotation of the same name.
+# The columns INSERT ... SELECT writes, each selected from an annotation of the same name. A kind
+# of no cluster gives its reminders a `heading` (and cluster_id None); the others leave it out.
 COLUMNS = ("key", "user_id", "cluster_id", "subject", "path", "due_on")
+OPTIONAL_COLUMNS = ("heading",)
 
 
 @dataclass
@@ -82,13 +85,17 @@ def _key(kind: str, item, due_on, user) -> Concat:
     )
 
 
-def _path(url_name: str, slug, number) -> Concat:
-    """The item's path as reverse() makes it, with the cluster's slug and the item's number filled
-    in by the database: reversed once with stand-ins, which the URL patterns cannot otherwise hold."""
-    slug_stand_in, number_stand_in = "0slug0", 918273645
-    before, after = reverse(url_name, args=[slug_stand_in, number_stand_in]).split(slug_stand_in)
-    between, end = after.split(str(number_stand_in))
-    return Concat(Value(before), slug, Value(between), _text(number), Value(end), output_field=CharField())
+def _path(url_name: str, *args) -> Concat:
+    """The item's path as reverse() makes it, with its arguments (a cluster's slug, an item's
+    number...) filled in by the database: reversed once with stand-ins, numbers that a slug's
+    pattern accepts too, which the URL patterns cannot otherwise hold."""
+    stand_ins = [str(918273645 + n) for n in range(len(args))]
+    rest = reverse(url_name, args=stand_ins)
+    parts = []
+    for stand_in, arg in zip(stand_ins, args, strict=True):
+        before, rest = rest.split(stand_in, 1)
+        parts += [Value(before), _text(arg)]
+    return Concat(*parts, Value(rest), output_field=CharField())
 
 
 def _subject(*parts) -> Left:
@@ -98,14 +105,15 @@ def _subject(*parts) -> Left:
 def _record(rows: QuerySet, **columns) -> int:
     """Records a reminder for each row (annotated with COLUMNS by `columns`) not recorded yet, in one
     INSERT ... SELECT; returns how many rows are due, recorded now or before."""
+    names = (*COLUMNS, *(c for c in OPTIONAL_COLUMNS if c in columns))
     rows = (
         rows.annotate(**{f"reminder_{name}": value for name, value in columns.items()})
         .order_by()
-        .values_list(*(f"reminder_{c}" for c in COLUMNS))
+        .values_list(*(f"reminder_{c}" for c in names))
     )
     select, params = rows.query.sql_with_params()
     quote = connection.ops.quote_name
-    insert = f"INSERT INTO {quote(Reminder._meta.db_table)} ({', '.join(quote(c) for c in COLUMNS)})"
+    insert = f"INSERT INTO {quote(Reminder._meta.db_table)} ({', '.join(quote(c) for c in names)})"
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # The rows due are read once, for the insert and the count: a rerun's cost is one read.
@@ -211,9 +219,17 @@ def _record_ratifications(today: date) -> int:
     )
 
 
+# The kinds of reminder of the apps above (services: reviews, training, pace, requests), registered
+# from their AppConfig.ready(): each records its reminders due on the day, in a fixed number of
+# queries, and returns how many are due. They build them with these helpers, as the kinds above do.
+reminder_kinds: list[Callable[[date], int]] = []
+record, key, subject, text, path = _record, _key, _subject, _text, _path
+
+
 def record_due(today: date) -> int:
     """Step 1: record a reminder for everything due or overdue today. Returns how many are due."""
-    return _record_documents(today) + _record_objectives(today) + _record_ratifications(today)
+    built_in = _record_documents(today) + _record_objectives(today) + _record_ratifications(today)
+    return built_in + sum(kind(today) for kind in reminder_kinds)
 
 
 def _people_with_unsent() -> Iterator[list[int]]:
@@ -249,6 +265,7 @@ def _claim(user_ids: list[int], today: date) -> tuple[uuid.UUID, list[int]]:
 
 # What the digest's templates read: a light row for each claimed reminder, not a model instance.
 Person = namedtuple("Person", "pk email name")
+# A cluster, or for a reminder of no cluster (pk None) its heading: the council's or the area's name.
 ClusterName = namedtuple("ClusterName", "pk name")
 Item = namedtuple("Item", "cluster subject due_on due path")
 
@@ -264,23 +281,27 @@ def _give_back(claim: uuid.UUID, user_ids: list[int], today: date) -> None:
 
 
 def _digests(claim: uuid.UUID, user_ids: list[int], today: date) -> Iterator[tuple[Person, list[Item]]]:
-    """The reminders this run claimed, by person, in one query read in chunks."""
+    """The reminders this run claimed, by person, in one query read in chunks; each under its
+    cluster's name, or the heading of a reminder of no cluster (None for neither: its cluster was
+    deleted during the scan, and it is left out)."""
     claimed = (
         _claimed(claim, user_ids, today)
-        .order_by("user_id", "cluster__name", "cluster_id", "due_on", "subject")
+        .annotate(group=Coalesce("cluster__name", NullIf("heading", Value(""))))
+        .filter(group__isnull=False)
+        .order_by("user_id", "group", "cluster_id", "due_on", "subject")
         .values_list(
-            "user_id", "user__email", "user__name", "cluster_id", "cluster__name", "subject", "due_on", "path"
+            "user_id", "user__email", "user__name", "cluster_id", "group", "subject", "due_on", "path"
         )
         .iterator(chunk_size=BATCH_SIZE)
     )
-    clusters: dict[int, ClusterName] = {}
+    clusters: dict[tuple[int | None, str], ClusterName] = {}
     # The date filter costs more than all the rest of a digest: each due date is written once a batch.
     due: dict[date, str] = {}
     for _, group in groupby(claimed, key=lambda row: row[0]):
         rows = list(group)
         items = []
         for *_, cluster_id, cluster_name, subject, due_on, path in rows:
-            cluster = clusters.setdefault(cluster_id, ClusterName(cluster_id, cluster_name))
+            cluster = clusters.setdefault((cluster_id, cluster_name), ClusterName(cluster_id, cluster_name))
             if due_on not in due:
                 due[due_on] = formats.date_format(due_on, "j F Y")
             items.append(Item(cluster, subject, due_on, due[due_on], path))
