@@ -31,6 +31,7 @@ from django.http import Http404
 from clusters.access import ClusterPermissions, get_cluster_for_user
 from clusters.models import Cluster
 from parishes.access import area_ids_with, council_ids_with, councils_acted_for
+from parishes.models import Council
 
 from .models import Arrangement, IndividualRequest, ServedCouncil, Volunteer
 
@@ -147,6 +148,19 @@ def volunteer_council_ids(user) -> set[int]:
 
 def may_keep_volunteers(user, council_id: int) -> bool:
     return council_id in councils_acted_for(user)
+
+
+def get_register_for_user(user, council_id: int, *, change: bool = False) -> tuple[Council, bool]:
+    """The council whose volunteer register the person reads, and whether they keep it: 404 for
+    anyone not of the council (its area's officers too: personal data), 403 when `change` is asked
+    of someone who only reads it (councillors, the RFO)."""
+    council = Council.objects.select_related("area").filter(pk=council_id).first()
+    if council is None or council.pk not in volunteer_council_ids(user):
+        raise Http404
+    keeps = may_keep_volunteers(user, council.pk)
+    if change:
+        require(keeps)
+    return council, keeps
 
 
 def may_see_volunteer(user, volunteer: Volunteer) -> bool:

@@ -16,3 +16,9 @@ class ServicesConfig(AppConfig):
 
         for concern in CONCERNS:
             describe(**import_module(f"{self.name}.{concern}").AUDIT)
+
+        from parishes.panels import council_panel
+
+        from .views.volunteers import council_volunteers_panel
+
+        council_panel(council_volunteers_panel)

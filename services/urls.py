@@ -1,13 +1,37 @@
+from django.urls import path
+
+from .views import volunteers
+
 app_name = "services"
 
 C = "clusters/<slug:slug>/services/"
 A = C + "<int:number>/"
+V = "councils/<int:council_id>/volunteers/"
 
 # Each concern's pages together, in the order of services/views/.
 urlpatterns = [
     # Arrangements (views/arrangements.py)
     # Delivery log and statements (views/deliveries.py)
     # Volunteers and training (views/volunteers.py)
+    path(V, volunteers.volunteer_register, name="volunteers"),
+    path(V + "export.csv", volunteers.volunteer_register_csv, name="volunteers_csv"),
+    path(V + "new/", volunteers.volunteer_new, name="volunteer_new"),
+    path(V + "<int:volunteer_id>/", volunteers.volunteer_detail, name="volunteer"),
+    path(V + "<int:volunteer_id>/edit/", volunteers.volunteer_edit, name="volunteer_edit"),
+    path(V + "<int:volunteer_id>/leave/", volunteers.volunteer_leave, name="volunteer_leave"),
+    path(V + "<int:volunteer_id>/training/new/", volunteers.training_new, name="training_new"),
+    path(
+        V + "<int:volunteer_id>/training/<int:record_id>/remove/",
+        volunteers.training_remove,
+        name="training_remove",
+    ),
+    path(V + "<int:volunteer_id>/assign/", volunteers.assign, name="volunteer_assign"),
+    path(
+        V + "<int:volunteer_id>/assignments/<int:assignment_id>/end/",
+        volunteers.assignment_end,
+        name="assignment_end",
+    ),
+    path(A + "volunteers/", volunteers.arrangement_volunteers, name="arrangement_volunteers"),
     # Catalogue and sites (views/catalogue.py, views/sites.py)
     # Individual-model requests (views/requests.py)
 ]

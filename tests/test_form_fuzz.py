@@ -40,14 +40,16 @@ from clusters.reports import report_years
 from config.dates import EARLIEST_YEAR, latest_year
 from parishes.forms import TaxBaseForm
 from parishes.models import Invitation
+from services.models import TrainingCourse
 
 from .factories import PASSWORD
 from .isolation import clusters as cluster_urls
 from .isolation import parishes as parish_urls
+from .isolation import services as service_urls
 from .test_isolation import OBJECT_SCOPED, PUBLIC, SIGNED_IN
 
 TODAY = timezone.localdate()
-OWN_APPS = {"accounts", "parishes", "clusters", "guardian", "account", "mfa"}
+OWN_APPS = {"accounts", "parishes", "clusters", "services", "guardian", "account", "mfa"}
 
 # The named nasty values, by the kind of field they are sent to.
 BLANK_AND_HUGE = ["", "   ", "x" * 10_000, "\x00"]
@@ -268,6 +270,52 @@ def _objective_body(cast):
         "review_every_months": "3",
         "next_review_on": _iso(30),
     }
+
+
+VOLUNTEER_FIELDS = {"name": "text", "email": "text", "phone": "text", "skills": "text", "joined_on": "date"}
+VOLUNTEER_BODY = {
+    "name": "Sam Hill",
+    "email": "sam@example.org",
+    "phone": "01632 960001",
+    "skills": "Strimmer",
+    "joined_on": _iso(-100),
+}
+
+
+def _volunteers_arrangement(cast) -> int:
+    return cast.cluster.arrangements.get(number=1, service__name="Urban grass cutting").pk
+
+
+def _course(name) -> int:
+    return TrainingCourse.objects.get(name=name).pk
+
+
+def _volunteer_and_fellside(cast):
+    """The volunteer, and an arrangement of the cluster Fellside (council C's) needing no training,
+    which they must not be assigned to."""
+    kwargs = _volunteer_only(cast)
+    cast.other_cluster.arrangements.create(
+        number=1,
+        service=cast.north.services.get(name="Litter picking"),
+        lead_council=cast.council_c,
+        status="active",
+        delivery_model="volunteers",
+        legal_basis="general_power",
+        specification="Litter picks",
+        season_starts=1,
+        season_ends=12,
+        starts_on=TODAY,
+        review_on=TODAY,
+        charging="fixed",
+    )
+    return kwargs
+
+
+def _volunteer_only(cast):
+    """A volunteer of council A with current strimmer training, and the grass cutting that A leads
+    for B (which needs it) to assign them to."""
+    kwargs = service_urls.volunteer_without_assignment(cast)
+    return {"council_id": kwargs["council_id"], "volunteer_id": kwargs["volunteer_id"]}
 
 
 def _financial_year(cast):
@@ -593,6 +641,68 @@ CASES = [
     Case("clusters:history", "chair", cluster, lambda cast: {"page": "1"}, {"page": "int"}, "get"),
     Case("clusters:documents", "chair", cluster, lambda cast: {"page": "1"}, {"page": "int"}, "get"),
     Case("parishes:council_history", "clerk_a", council, lambda cast: {"page": "1"}, {"page": "int"}, "get"),
+    # services: the volunteer register (a volunteer of council A, and an arrangement A leads)
+    Case(
+        "services:volunteer_new",
+        "clerk_a",
+        council,
+        lambda cast: {**VOLUNTEER_BODY, "name": "Jo Bell"},
+        VOLUNTEER_FIELDS,
+        shows=("parishes:council",),
+    ),
+    Case(
+        "services:volunteer_edit",
+        "clerk_a",
+        _volunteer_only,
+        lambda cast: VOLUNTEER_BODY,
+        VOLUNTEER_FIELDS,
+        shows=("parishes:council",),
+    ),
+    Case(
+        "services:volunteer_leave",
+        "clerk_a",
+        _volunteer_only,
+        lambda cast: {"left_on": _iso(0)},
+        {"left_on": "date"},
+        shows=("parishes:council",),
+    ),
+    Case(
+        "services:training_new",
+        "clerk_a",
+        _volunteer_only,
+        lambda cast: {
+            "course": _course("Emergency first aid"),
+            "completed_on": _iso(-10),
+            "expires_on": "",
+            "provider": "St John",
+        },
+        {"course": "choice", "completed_on": "date", "expires_on": "date", "provider": "text"},
+        shows=("parishes:council",),
+    ),
+    Case(
+        "services:volunteer_assign",
+        "clerk_a",
+        _volunteer_and_fellside,
+        lambda cast: {"arrangement": _volunteers_arrangement(cast)},
+        {"arrangement": "choice"},
+        shows=("parishes:council",),
+    ),
+    Case(
+        "services:volunteers",
+        "councillor_a",
+        council,
+        lambda cast: {"show": "all", "training": "expiring", "page": "1"},
+        {"show": "choice", "training": "choice", "page": "int"},
+        "get",
+    ),
+    Case(
+        "services:volunteers_csv",
+        "councillor_a",
+        council,
+        lambda cast: {"show": "left", "training": "expired"},
+        {"show": "choice", "training": "choice"},
+        "get",
+    ),
     # django-allauth's forms: signing in, asking for a password reset, adding an email address.
     Case(
         "account_login",
@@ -638,6 +748,12 @@ OUT_OF_SCOPE = {
     "post-objective_new": lambda cast: {"owner_council": [cast.council_c.pk, cast.council_d.pk]},
     "post-objective_edit": lambda cast: {"owner_council": [cast.council_c.pk, cast.council_d.pk]},
     "post-council_person_permissions": lambda cast: {"permissions": ["change_area", "manage_area"]},
+    # An arrangement of another cluster, or one that does not exist.
+    "post-volunteer_assign": lambda cast: {
+        "arrangement": [cast.other_cluster.arrangements.get(number=1).pk, "999999"]
+    },
+    # A council the arrangement does not serve: its lead, council C (another Brampton), one of another area.
+    "post-record": lambda cast: {"council": [cast.council_a.pk, cast.council_c.pk, cast.council_d.pk]},
 }
 
 
@@ -903,6 +1019,11 @@ WITHOUT_A_FORM = {
     "parishes:area_dashboard_pdf_request",
     "parishes:area_dashboard_pdf",
     "parishes:area_dashboard_pdf_download",
+    # The volunteer register's pages without a field, and its buttons.
+    "services:volunteer",
+    "services:arrangement_volunteers",
+    "services:training_remove",
+    "services:assignment_end",
     # An upload: its content is fuzzed in tests/parishes/test_register_import.py.
     "parishes:area_import",
 }

@@ -2,4 +2,79 @@
 council A or B (area North), which neither the clerk of council C (in another cluster) nor anyone of
 area South may reach. Each builds what it needs from the cast (tests/conftest.py)."""
 
+import datetime
+
+from services.catalogue import add_usual_services
+from services.models import Arrangement, Assignment, TrainingCourse, TrainingRecord, Volunteer
+
 OBJECT_SCOPED: dict = {}
+
+
+# Volunteers and training: a volunteer of council A with a training record, and an arrangement of
+# Eden Valley that A leads.
+
+
+def volunteer_without_assignment(cast):
+    """A volunteer of council A with strimmer training that does not expire, and urban grass cutting
+    (which needs it) led by A, active, to assign them to (the form fuzz's volunteer too)."""
+    add_usual_services(area=cast.north)
+    arrangement = Arrangement.objects.create(
+        cluster=cast.cluster,
+        number=1,
+        service=cast.north.services.get(name="Urban grass cutting"),
+        lead_council=cast.council_a,
+        status=Arrangement.Status.ACTIVE,
+        delivery_model=Arrangement.DeliveryModel.VOLUNTEERS,
+        legal_basis=Arrangement.LegalBasis.GENERAL_POWER,
+        specification="Monthly cuts of the green",
+        season_starts=3,
+        season_ends=10,
+        starts_on=datetime.date(2026, 1, 1),
+        review_on=datetime.date(2027, 1, 1),
+        charging=Arrangement.Charging.FIXED,
+    )
+    volunteer = Volunteer.objects.create(
+        council=cast.council_a, name="Sam Hill", joined_on=datetime.date(2026, 1, 1)
+    )
+    record = TrainingRecord.objects.create(
+        volunteer=volunteer,
+        course=TrainingCourse.objects.get(name="Strimmer and brushcutter use"),
+        completed_on=datetime.date(2026, 1, 5),
+    )
+    return {
+        "council_id": cast.council_a.pk,
+        "volunteer_id": volunteer.pk,
+        "record_id": record.pk,
+        "slug": cast.cluster.slug,
+        "number": arrangement.number,
+        "arrangement_id": arrangement.pk,
+    }
+
+
+def _volunteer(cast):
+    kwargs = volunteer_without_assignment(cast)
+    assignment = Assignment.objects.create(
+        volunteer_id=kwargs["volunteer_id"], arrangement_id=kwargs["arrangement_id"]
+    )
+    return {**kwargs, "assignment_id": assignment.pk}
+
+
+def _volunteer_keys(*keys):
+    return lambda cast: {key: value for key, value in _volunteer(cast).items() if key in keys}
+
+
+OBJECT_SCOPED.update(
+    {
+        "services:volunteers": _volunteer_keys("council_id"),
+        "services:volunteers_csv": _volunteer_keys("council_id"),
+        "services:volunteer_new": _volunteer_keys("council_id"),
+        "services:volunteer": _volunteer_keys("council_id", "volunteer_id"),
+        "services:volunteer_edit": _volunteer_keys("council_id", "volunteer_id"),
+        "services:volunteer_leave": _volunteer_keys("council_id", "volunteer_id"),
+        "services:training_new": _volunteer_keys("council_id", "volunteer_id"),
+        "services:training_remove": _volunteer_keys("council_id", "volunteer_id", "record_id"),
+        "services:volunteer_assign": _volunteer_keys("council_id", "volunteer_id"),
+        "services:assignment_end": _volunteer_keys("council_id", "volunteer_id", "assignment_id"),
+        "services:arrangement_volunteers": _volunteer_keys("slug", "number"),
+    }
+)
