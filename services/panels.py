@@ -1,0 +1,84 @@
+"""The services' panel on the council page (registered by importing this module in
+ServicesConfig.ready): what the council delivers for other councils and what it receives, each
+arrangement with its status and what was delivered this season against what was agreed.
+
+Whoever sees the council page may see it: its own people and the area's officers. It names no
+person, and what it says of deliveries is the council's own business: on the lead's page, the
+totals of what the lead delivered (its people read the whole log); on a served council's page,
+only what that council received. Six queries at most, whatever the number of arrangements."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Prefetch
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from parishes.panels import council_panel
+
+from .models import Arrangement, ServedCouncil
+from .progress import CouncilProgress, progress_rows
+
+
+def quantity(value: Decimal) -> str:
+    """6, 4.5: a quantity as people write it, without trailing zeros."""
+    return f"{value.normalize():f}"
+
+
+@dataclass(frozen=True)
+class Glance:
+    """Delivered against agreed this season, over the served councils shown."""
+
+    delivered: str
+    agreed: str
+    unit: str
+    season: str
+    behind: bool
+
+
+def glance(arrangement: Arrangement, rows: list[CouncilProgress]) -> Glance | None:
+    """None until the arrangement is active, or when it serves none of the councils shown."""
+    if arrangement.status != Arrangement.Status.ACTIVE or not rows:
+        return None
+    return Glance(
+        delivered=quantity(sum((row.progress.delivered for row in rows), Decimal(0))),
+        agreed=quantity(sum((row.progress.agreed for row in rows), Decimal(0))),
+        unit=arrangement.service.get_unit_display(),
+        season=rows[0].season.label,
+        behind=any(row.progress.behind for row in rows),
+    )
+
+
+def _served_councils():
+    served = ServedCouncil.objects.select_related("council").order_by("council__name", "council_id")
+    return Prefetch("served", queryset=served)
+
+
+@council_panel
+def council_services(request, council, permissions) -> str:
+    today = timezone.localdate()
+    led = list(
+        Arrangement.objects.filter(lead_council=council)
+        .exclude(status=Arrangement.Status.ENDED)
+        .select_related("service", "cluster")
+        .prefetch_related(_served_councils())
+        .order_by("service__name", "cluster__name", "number")
+    )
+    received = [
+        served.arrangement
+        for served in ServedCouncil.objects.filter(council=council)
+        .exclude(arrangement__status=Arrangement.Status.ENDED)
+        .select_related("arrangement__service", "arrangement__cluster", "arrangement__lead_council")
+        .order_by("arrangement__service__name", "arrangement__lead_council__name", "arrangement_id")
+    ]
+    led_progress = progress_rows(led, council_ids=None, today=today)
+    received_progress = progress_rows(received, council_ids={council.pk}, today=today)
+    for arrangement in led:
+        arrangement.glance = glance(arrangement, led_progress.get(arrangement.pk, []))
+    for arrangement in received:
+        arrangement.glance = glance(arrangement, received_progress.get(arrangement.pk, []))
+    return render_to_string(
+        "services/panels/council_services.html",
+        {"council": council, "led": led, "received": received},
+        request=request,
+    )
