@@ -119,7 +119,7 @@ class RecordForm(forms.Form):
     )
     photo = forms.FileField(
         required=False,
-        widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}),
+        widget=forms.FileInput(attrs={"accept": ACCEPT, "class": "govuk-file-upload"}),
         help_text="A JPEG, PNG or WebP photo of the work",
         error_messages={"empty": "The selected file is empty"},
     )
@@ -142,7 +142,11 @@ class RecordForm(forms.Form):
         quantity.help_text = f"In the service's unit: {unit}. Up to 2 decimal places"
         quantity.error_messages["required"] = f"Enter how many {unit} were done"
         if not volunteers.exists():
+            # No volunteer to choose: who did it is asked plainly (line_problems requires one or other).
             del self.fields["volunteer"]
+            self.fields["done_by"].required = True
+            self.fields["done_by"].help_text = "A team or a person, for example “Grounds team” or “A. Smith”"
+            self.fields["done_by"].error_messages["required"] = "Enter who did the work"
         # Order: the questions as a clerk answers them from a worksheet.
         self.order_fields(
             ["done_on", "council", "site", "quantity", "hours", "done_by", "volunteer", "notes", "photo"]

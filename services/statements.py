@@ -21,6 +21,7 @@ from . import tasks
 from .deliveries import month_lines, month_totals, unit_label
 from .models import Arrangement, Statement
 from .progress import progress_rows
+from .seasons import season_of
 
 
 class MonthConverter:
@@ -60,6 +61,15 @@ def statement_months(arrangement: Arrangement, today: datetime.date) -> list[dat
 def has_month(arrangement: Arrangement, month: datetime.date, today: datetime.date) -> bool:
     months = statement_months(arrangement, today)
     return bool(months) and months[-1] <= month <= months[0]
+
+
+def latest_season_month(arrangement: Arrangement, today: datetime.date) -> datetime.date:
+    """The month a statement opens at from the log: this one, or between seasons the last month of the
+    season just ended (never outside the arrangement's months)."""
+    season = season_of(today, arrangement.season_starts, arrangement.season_ends)
+    return max(min(today, season.ends_on, arrangement.ended_on or today), arrangement.starts_on).replace(
+        day=1
+    )
 
 
 def statement_context(arrangement: Arrangement, council: Council, month: datetime.date) -> dict:

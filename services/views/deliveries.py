@@ -101,7 +101,7 @@ def log(request, slug, number):
                 arrangement.pk, []
             ),
             "councils": councils,
-            "this_month": today.replace(day=1),
+            "statement_month": statements.latest_season_month(arrangement, today),
             "unit": deliveries.unit_label(arrangement),
         },
     )
