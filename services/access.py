@@ -39,10 +39,24 @@ from .models import Arrangement, IndividualRequest, ServedCouncil, Volunteer
 class ArrangementPermissions:
     """What one person may do with one arrangement, looked up once for a page."""
 
-    def __init__(self, cluster_permissions: ClusterPermissions, arrangement: Arrangement):
+    def __init__(
+        self,
+        cluster_permissions: ClusterPermissions,
+        arrangement: Arrangement,
+        *,
+        own_council_ids: set[int] | None = None,
+    ):
         self.cluster_permissions = cluster_permissions
         self.arrangement = arrangement
         self.user = cluster_permissions.user
+        # A list page reads the person's councils once for all its arrangements (for_arrangements).
+        if own_council_ids is not None:
+            self.own_council_ids = own_council_ids
+
+    @cached_property
+    def own_council_ids(self) -> set[int]:
+        """The councils the person holds a role in (or may view by a grant)."""
+        return council_ids_with(self.user, "view_council")
 
     @cached_property
     def runs_it(self) -> bool:
@@ -62,17 +76,18 @@ class ArrangementPermissions:
 
     @cached_property
     def lead_council_person(self) -> bool:
-        return self.arrangement.lead_council_id in council_ids_with(self.user, "view_council")
+        return self.arrangement.lead_council_id in self.own_council_ids
 
     @cached_property
     def served_council_ids(self) -> set[int]:
-        return set(self.arrangement.served.values_list("council_id", flat=True))
+        # .all(): the served rows a page prefetched, when it did.
+        return {served.council_id for served in self.arrangement.served.all()}
 
     def log_council_ids(self) -> set[int] | None:
         """The served councils whose delivery lines the person reads: None for all of them."""
         if self.reads_whole_log:
             return None
-        return council_ids_with(self.user, "view_council") & self.served_council_ids
+        return self.own_council_ids & self.served_council_ids
 
     def may_record_delivery(self) -> bool:
         return self.arrangement.status == Arrangement.Status.ACTIVE and (self.runs_it or self.coordinates_it)
@@ -105,7 +120,13 @@ class ArrangementPermissions:
         return self.coordinates_it or bool(self.visible_volunteer_council_ids())
 
     def visible_volunteer_council_ids(self) -> set[int]:
-        return council_ids_with(self.user, "view_council")
+        return self.own_council_ids
+
+    def may_withdraw(self) -> bool:
+        """A proposal no council has yet made active: its proposer, or the lead council's people."""
+        return self.arrangement.status == Arrangement.Status.PROPOSED and (
+            self.arrangement.proposed_by_id == self.user.pk or self.runs_it
+        )
 
     def flags(self) -> dict[str, bool]:
         return {
@@ -114,7 +135,17 @@ class ArrangementPermissions:
             "keep": self.may_keep(),
             "agree": bool(self.agreeing_council_ids()),
             "whole_log": self.reads_whole_log,
+            "withdraw": self.may_withdraw(),
         }
+
+
+def for_arrangements(
+    cluster_permissions: ClusterPermissions, arrangements
+) -> dict[int, ArrangementPermissions]:
+    """Each arrangement's permissions for a list page: the person's councils read once, the served
+    councils from the arrangements' prefetched rows."""
+    own = council_ids_with(cluster_permissions.user, "view_council")
+    return {a.pk: ArrangementPermissions(cluster_permissions, a, own_council_ids=own) for a in arrangements}
 
 
 def may_propose_arrangement(cluster_permissions: ClusterPermissions) -> bool:

@@ -17,6 +17,10 @@ class ServicesConfig(AppConfig):
         for concern in CONCERNS:
             describe(**import_module(f"{self.name}.{concern}").AUDIT)
 
+        from clusters.sections import cluster_sections
+
+        cluster_sections.append(("services", "Services", "services:cluster"))
+
         from parishes.panels import council_panel
 
         from .views.volunteers import council_volunteers_panel

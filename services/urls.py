@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import volunteers
+from .views import arrangements, volunteers
 
 app_name = "services"
 
@@ -11,6 +11,13 @@ V = "councils/<int:council_id>/volunteers/"
 # Each concern's pages together, in the order of services/views/.
 urlpatterns = [
     # Arrangements (views/arrangements.py)
+    path(C, arrangements.cluster_services, name="cluster"),
+    path(C + "propose/", arrangements.propose, name="propose"),
+    path(A, arrangements.arrangement, name="arrangement"),
+    path(A + "agree/", arrangements.agree, name="agree"),
+    path(A + "edit/", arrangements.edit, name="arrangement_edit"),
+    path(A + "end/", arrangements.end, name="arrangement_end"),
+    path(A + "withdraw/", arrangements.withdraw, name="arrangement_withdraw"),
     # Delivery log and statements (views/deliveries.py)
     # Volunteers and training (views/volunteers.py)
     path(V, volunteers.volunteer_register, name="volunteers"),

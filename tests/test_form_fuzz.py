@@ -40,6 +40,7 @@ from clusters.reports import report_years
 from config.dates import EARLIEST_YEAR, latest_year
 from parishes.forms import TaxBaseForm
 from parishes.models import Invitation
+from services.catalogue import add_usual_services
 from services.models import TrainingCourse
 
 from .factories import PASSWORD
@@ -316,6 +317,67 @@ def _volunteer_only(cast):
     for B (which needs it) to assign them to."""
     kwargs = service_urls.volunteer_without_assignment(cast)
     return {"council_id": kwargs["council_id"], "volunteer_id": kwargs["volunteer_id"]}
+
+
+def _active_arrangement(cast):
+    return service_urls.arrangement(cast, status="active")
+
+
+ARRANGEMENT_FIELDS = {
+    "service": "choice",
+    "lead_council": "choice",
+    "delivery_model": "choice",
+    "cic_name": "text",
+    "cic_number": "text",
+    "contractor_name": "text",
+    "coordinator_name": "text",
+    "coordinator": "choice",
+    "legal_basis": "choice",
+    "legal_basis_other": "text",
+    "specification": "text",
+    "season_starts": "choice",
+    "season_ends": "choice",
+    "sites": "choice",
+    "starts_on": "date",
+    "review_on": "date",
+    "ends_on": "date",
+    "annual_value": "decimal",
+    "charging": "choice",
+    "rate": "decimal",
+}
+
+
+def _proposal_body(cast):
+    return {
+        "service": cast.north.services.get(name="Sign cleaning").pk,
+        "lead_council": cast.council_a.pk,
+        f"served_{cast.council_b.pk}": "40",
+        "delivery_model": "cic",
+        "cic_name": "Eden Signs CIC",
+        "cic_number": "SC123456",
+        "legal_basis": "other",
+        "legal_basis_other": "Highways Act 1980, s96",
+        "specification": "Forty signs a season",
+        "season_starts": "4",
+        "season_ends": "9",
+        "starts_on": _iso(30),
+        "review_on": _iso(395),
+        "ends_on": _iso(760),
+        "annual_value": "1,200.00",
+        "charging": "per_unit",
+        "rate": "30",
+    }
+
+
+def _with_catalogues(kwargs):
+    """The page's kwargs, once both areas have their catalogues."""
+
+    def make(cast):
+        add_usual_services(area=cast.north)
+        add_usual_services(area=cast.south)
+        return kwargs(cast)
+
+    return make
 
 
 def _financial_year(cast):
@@ -640,6 +702,76 @@ CASES = [
     ),
     Case("clusters:history", "chair", cluster, lambda cast: {"page": "1"}, {"page": "int"}, "get"),
     Case("clusters:documents", "chair", cluster, lambda cast: {"page": "1"}, {"page": "int"}, "get"),
+    # services: arrangements (a proposal, or an active one, of sign cleaning led by A for B)
+    Case(
+        "services:propose",
+        "clerk_a",
+        _with_catalogues(cluster),
+        _proposal_body,
+        ARRANGEMENT_FIELDS,
+        shows=("clusters:history",),
+        more_fields=lambda cast: {
+            f"served_{cast.council_a.pk}": "decimal",
+            f"served_{cast.council_b.pk}": "decimal",
+        },
+    ),
+    Case(
+        "services:agree",
+        "clerk_b",
+        service_urls.arrangement,
+        lambda cast: _row(cast.council_b, minute_ref="26/9", resolved_on=_iso(0)),
+        {},
+        shows=("clusters:history",),
+        more_fields=lambda cast: _row_fields(cast.council_b),
+    ),
+    Case(
+        "services:arrangement_edit",
+        "clerk_a",
+        _active_arrangement,
+        lambda cast: {
+            "specification": "Fifty signs",
+            "sites": [],
+            "review_on": _iso(200),
+            "ends_on": "",
+            "annual_value": "900.00",
+            "charging": "per_unit",
+            "rate": "2.50",
+        },
+        {
+            "specification": "text",
+            "sites": "choice",
+            "review_on": "date",
+            "ends_on": "date",
+            "annual_value": "decimal",
+            "charging": "choice",
+            "rate": "decimal",
+        },
+        shows=("clusters:history",),
+    ),
+    Case(
+        "services:arrangement_end",
+        "clerk_a",
+        _active_arrangement,
+        lambda cast: {"ended_on": _iso(0), "reason": "Merged into the county contract"},
+        {"ended_on": "date", "reason": "text"},
+        shows=("clusters:history",),
+    ),
+    Case(
+        "services:arrangement_withdraw",
+        "clerk_a",
+        service_urls.arrangement,
+        lambda cast: {"reason": "Too dear"},
+        {"reason": "text"},
+        shows=("clusters:history",),
+    ),
+    Case(
+        "services:cluster",
+        "officer",
+        cluster,
+        lambda cast: {"status": "active", "page": "1"},
+        {"status": "choice", "page": "int"},
+        "get",
+    ),
     Case("parishes:council_history", "clerk_a", council, lambda cast: {"page": "1"}, {"page": "int"}, "get"),
     # services: the volunteer register (a volunteer of council A, and an arrangement A leads)
     Case(
@@ -748,6 +880,12 @@ OUT_OF_SCOPE = {
     "post-objective_new": lambda cast: {"owner_council": [cast.council_c.pk, cast.council_d.pk]},
     "post-objective_edit": lambda cast: {"owner_council": [cast.council_c.pk, cast.council_d.pk]},
     "post-council_person_permissions": lambda cast: {"permissions": ["change_area", "manage_area"]},
+    "post-propose": lambda cast: {
+        "service": [cast.south.services.first().pk],
+        "lead_council": [cast.council_c.pk, cast.council_d.pk],
+        "coordinator": [f"{cast.clerk_b.pk}:{cast.council_b.pk}", f"{cast.clerk_c.pk}:{cast.council_c.pk}"],
+        f"served_{cast.council_a.pk}": ["5"],
+    },
     # An arrangement of another cluster, or one that does not exist.
     "post-volunteer_assign": lambda cast: {
         "arrangement": [cast.other_cluster.arrangements.get(number=1).pk, "999999"]
@@ -1026,6 +1164,8 @@ WITHOUT_A_FORM = {
     "services:assignment_end",
     # An upload: its content is fuzzed in tests/parishes/test_register_import.py.
     "parishes:area_import",
+    # An arrangement's page: its agreement rows post to services:agree.
+    "services:arrangement",
 }
 
 

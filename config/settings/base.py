@@ -207,6 +207,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Rotating chairs hand over and passed terms end first, so that the day's reminders go to the
     # new chair (a passed term confers nothing from the day after it anyway: Position.current).
     "cluster-terms": {"task": "clusters.tasks.end_terms", "schedule": crontab(hour=6, minute=0)},
+    # Service arrangements start and end by their dates before the day's reminders are scanned.
+    "service-arrangement-dates": {
+        "task": "services.tasks.run_arrangement_dates",
+        "schedule": crontab(hour=6, minute=5),
+    },
     # The area dashboard, as a PDF, to the officers and administrators who asked for it: on the 1st,
     # after the day's terms and reminders, so that it shows the month as it begins.
     "area-dashboards": {

@@ -78,3 +78,60 @@ OBJECT_SCOPED.update(
         "services:arrangement_volunteers": _volunteer_keys("slug", "number"),
     }
 )
+
+
+# Arrangements: one of Eden Valley that council A leads for council B (the form fuzz's too).
+
+
+def arrangement(cast, *, status=Arrangement.Status.PROPOSED, number=1):
+    """Sign cleaning led by A for B: a proposal starting in a month, or (active) one that started a
+    month ago and B agreed to."""
+    from django.utils import timezone
+
+    from services.models import ServedCouncil
+
+    add_usual_services(area=cast.north)
+    today = timezone.localdate()
+    active = status == Arrangement.Status.ACTIVE
+    starts_on = today + datetime.timedelta(days=-30 if active else 30)
+    created = Arrangement.objects.create(
+        cluster=cast.cluster,
+        number=number,
+        status=status,
+        service=cast.north.services.get(name="Sign cleaning"),
+        lead_council=cast.council_a,
+        delivery_model=Arrangement.DeliveryModel.OWN_STAFF,
+        legal_basis=Arrangement.LegalBasis.S101,
+        specification="Forty signs a season",
+        season_starts=4,
+        season_ends=9,
+        starts_on=starts_on,
+        review_on=starts_on + datetime.timedelta(days=365),
+        charging=Arrangement.Charging.FIXED,
+        proposed_by=cast.clerk_a,
+    )
+    ServedCouncil.objects.create(
+        arrangement=created,
+        council=cast.council_b,
+        agreed_quantity=40,
+        minute_ref="26/3" if active else "",
+        resolved_on=starts_on if active else None,
+    )
+    return {"slug": cast.cluster.slug, "number": created.number}
+
+
+def _cluster(cast):
+    return {"slug": cast.cluster.slug}
+
+
+OBJECT_SCOPED.update(
+    {
+        "services:cluster": _cluster,
+        "services:propose": _cluster,
+        "services:arrangement": arrangement,
+        "services:agree": arrangement,
+        "services:arrangement_edit": arrangement,
+        "services:arrangement_end": arrangement,
+        "services:arrangement_withdraw": arrangement,
+    }
+)
