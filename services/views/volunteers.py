@@ -318,7 +318,13 @@ def volunteer_new(request, council_id):
     return render(
         request,
         "services/volunteers/form.html",
-        {"council": council, "form": form, "back": back, "heading": "Add a volunteer", "button": "Add"},
+        {
+            "council": council,
+            "form": form,
+            "back": back,
+            "heading": "Add a volunteer",
+            "button": "Add the volunteer",
+        },
     )
 
 
