@@ -231,13 +231,13 @@ class ProposeForm(KeepFields):
     season_starts = forms.TypedChoiceField(
         label="Season starts in",
         coerce=int,
-        choices=MONTHS,
+        choices=[("", "Select a month"), *MONTHS],
         error_messages={"required": "Select the month the season starts", "invalid_choice": "Select a month"},
     )
     season_ends = forms.TypedChoiceField(
         label="Season ends in",
         coerce=int,
-        choices=MONTHS,
+        choices=[("", "Select a month"), *MONTHS],
         help_text="A season may run over the new year, like winter gritting from November to March",
         error_messages={"required": "Select the month the season ends", "invalid_choice": "Select a month"},
     )

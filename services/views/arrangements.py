@@ -4,7 +4,7 @@ served councils' agreement, keeping its terms, withdrawing a proposal and ending
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from clusters.access import get_cluster_for_user
@@ -113,14 +113,6 @@ def _agreement_rows(permissions, arrangement, data=None) -> CouncilRows:
     return CouncilRows(AgreementForm, councils, data, arrangement=arrangement)
 
 
-def _link(name: str, arrangement: Arrangement) -> str:
-    """The address of a page another part of the app builds (the delivery log), or "" until it exists."""
-    try:
-        return reverse(name, args=[arrangement.cluster.slug, arrangement.number])
-    except NoReverseMatch:
-        return ""
-
-
 def _detail(request, arrangement, permissions, rows=None):
     detail = queries.arrangement_detail(arrangement)
     council_ids = permissions.log_council_ids()
@@ -147,7 +139,11 @@ def _detail(request, arrangement, permissions, rows=None):
             "served_rows": [(served, by_council.get(served.council_id)) for served in detail["served"]],
             "season_label": services.season_label(arrangement.season_starts, arrangement.season_ends),
             "season": progress[0].season if progress else None,
-            "log_url": _link("services:log", arrangement) if council_ids is None or council_ids else "",
+            # The log once work can have been recorded, for those who read some of it.
+            "log_url": reverse("services:log", args=[arrangement.cluster.slug, arrangement.number])
+            if arrangement.status in (Arrangement.Status.ACTIVE, Arrangement.Status.ENDED)
+            and (council_ids is None or council_ids)
+            else "",
             "agreed_count": sum(1 for served in detail["served"] if served.has_agreed),
             "volunteer_names": names,
             "hidden_volunteers": len(detail["assignments"]) - len(names),

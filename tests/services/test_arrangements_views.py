@@ -163,6 +163,16 @@ def test_a_proposal_through_the_page(cast, client_for, grass_cutting, site_b):
     assert arrangement.served.get().agreed_quantity == Decimal("6")
     page = client.get(response.url).content.decode()
     assert "Agreed so far by 0 of the 1 council it serves" in page
+    assert url("log", cast, arrangement.number) not in page  # nothing to log until it is active
+    history = client.get(reverse("clusters:history", args=[cast.cluster.slug]), {"kind": "services"})
+    assert "Arrangement 1 proposed: Urban grass cutting led by Ashby" in history.content.decode()
+    assert "£1,200.00" in history.content.decode()
+
+
+@pytest.mark.parametrize("who", ["clerk_a", "clerk_b", "officer"])
+def test_the_delivery_log_is_linked_once_active(cast, client_for, arrangement, who):
+    page = client_for(getattr(cast, who)).get(url("arrangement", cast, 1)).content.decode()
+    assert url("log", cast, 1) in page
 
 
 @pytest.mark.parametrize(
