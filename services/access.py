@@ -16,16 +16,28 @@ Volunteers are personal data: a council's register is seen by that council's own
 it, not the area's officers, who see a count and whether training is current) and, for the
 volunteers assigned to an arrangement, by that arrangement's co-ordinator.
 
-The area's catalogue is kept by its administrators; individual-model requests are made by whoever
-acts for the council and decided by the area's officers and administrators: the only thing officers
-change.
+The area's catalogue is kept by its administrators and read by its officers. Council people do not
+open the catalogue's page (an area's pages are its officers' and administrators', as the isolation
+sweep holds: a clerk of another cluster in the area gets 404); they read the entries they may choose,
+with each one's unit and training, where they choose one (asking to deliver a service alone,
+proposing an arrangement).
+
+A council's sites are kept by whoever acts for it and read by its people and the area's officers.
+
+Individual-model requests are made by whoever acts for the council, seen by the council's people and
+the area's officers and administrators, and decided by those officers and administrators: the only
+thing officers change. A decided request is final; a waiting one may be withdrawn by whoever acts for
+its council.
+
 
 Not visible → 404, visible but not allowed → 403, as everywhere.
 """
 
 from functools import cached_property
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import Http404
 
 from clusters.access import ClusterPermissions, get_cluster_for_user
@@ -203,6 +215,11 @@ def may_see_volunteer(user, volunteer: Volunteer) -> bool:
 # The area's catalogue and individual-model requests
 
 
+def may_read_catalogue(user, area_id: int) -> bool:
+    """The catalogue's page: the area's officers and administrators (see the module's docstring)."""
+    return area_id in area_ids_with(user, "view_area")
+
+
 def may_keep_catalogue(user, area_id: int) -> bool:
     return area_id in area_ids_with(user, "manage_area")
 
@@ -212,6 +229,32 @@ def may_decide_requests(user, area_id: int) -> bool:
 
 
 def may_request_for(user, council_id: int) -> bool:
+    return council_id in councils_acted_for(user)
+
+
+def may_withdraw_request(user, request: IndividualRequest) -> bool:
+    return request.status == IndividualRequest.Status.WAITING and may_request_for(user, request.council_id)
+
+
+def may_decide_request(user, request: IndividualRequest) -> bool:
+    return request.status == IndividualRequest.Status.WAITING and may_decide_requests(user, request.area_id)
+
+
+def request_deciders(area_id: int) -> QuerySet:
+    """Who is told of a new request: the area's current officers and administrators, while active."""
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, area_roles__area_id=area_id, area_roles__ended_on__isnull=True)
+        .distinct()
+        .order_by("pk")
+    )
+
+
+# Sites
+
+
+def may_keep_sites(user, council_id: int) -> bool:
+    """Add, change and retire a council's sites: whoever acts for it (its clerks)."""
     return council_id in councils_acted_for(user)
 
 

@@ -26,3 +26,11 @@ class ServicesConfig(AppConfig):
         from .views.volunteers import council_volunteers_panel
 
         council_panel(council_volunteers_panel)
+
+        from parishes.panels import area_panel
+
+        from .views.catalogue import catalogue_panel
+        from .views.requests import council_requests_panel
+
+        council_panel(council_requests_panel)
+        area_panel(catalogue_panel)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import arrangements, volunteers
+from .views import arrangements, catalogue, requests, sites, volunteers
 
 app_name = "services"
 
@@ -40,5 +40,28 @@ urlpatterns = [
     ),
     path(A + "volunteers/", volunteers.arrangement_volunteers, name="arrangement_volunteers"),
     # Catalogue and sites (views/catalogue.py, views/sites.py)
+    path("areas/<slug:area_slug>/services/", catalogue.catalogue_page, name="catalogue"),
+    path("areas/<slug:area_slug>/services/add/", catalogue.service_add, name="catalogue_add"),
+    path("areas/<slug:area_slug>/services/usual/", catalogue.usual_services, name="catalogue_usual"),
+    path("areas/<slug:area_slug>/services/<int:service_id>/", catalogue.service_edit, name="catalogue_edit"),
+    path(
+        "areas/<slug:area_slug>/services/<int:service_id>/retire/",
+        catalogue.service_retire,
+        name="catalogue_retire",
+    ),
+    path("councils/<int:council_id>/sites/", sites.site_list, name="sites"),
+    path("councils/<int:council_id>/sites/add/", sites.site_add, name="site_add"),
+    path("councils/<int:council_id>/sites/<int:site_id>/", sites.site_edit, name="site_edit"),
+    path("councils/<int:council_id>/sites/<int:site_id>/retire/", sites.site_retire, name="site_retire"),
     # Individual-model requests (views/requests.py)
+    path("councils/<int:council_id>/service-requests/", requests.council_requests, name="council_requests"),
+    path("councils/<int:council_id>/service-requests/new/", requests.request_new, name="request_new"),
+    path("service-requests/<int:request_id>/", requests.request_detail, name="request"),
+    path("service-requests/<int:request_id>/withdraw/", requests.request_withdraw, name="request_withdraw"),
+    path("areas/<slug:area_slug>/service-requests/", requests.request_queue, name="request_queue"),
+    path(
+        "areas/<slug:area_slug>/service-requests/export.csv",
+        requests.request_queue_csv,
+        name="request_queue_csv",
+    ),
 ]

@@ -380,6 +380,39 @@ def _with_catalogues(kwargs):
     return make
 
 
+SERVICE_FIELDS = {"name": "text", "unit": "choice", "description": "text", "required_training": "choice"}
+SITE_FIELDS = {"name": "text", "what_is_there": "text", "where": "text", "grid_reference": "text"}
+
+
+def _service_body(cast, name):
+    return {
+        "name": name,
+        "unit": "bags",
+        "description": "Verges and lay-bys",
+        "required_training": [TrainingCourse.objects.get(name="Manual handling").pk],
+    }
+
+
+def _site_body(cast):
+    return {
+        "name": "Village green",
+        "what_is_there": "Grass, 0.4 ha",
+        "where": "By the church",
+        "grid_reference": "ny 7720 0870",
+    }
+
+
+def _with_catalogues(kwargs):
+    """The page's kwargs, once both areas have their catalogues."""
+
+    def make(cast):
+        add_usual_services(area=cast.north)
+        add_usual_services(area=cast.south)
+        return kwargs(cast)
+
+    return make
+
+
 def _financial_year(cast):
     return TaxBaseForm().fields["financial_year"].choices[0][0]
 
@@ -835,6 +868,79 @@ CASES = [
         {"show": "choice", "training": "choice"},
         "get",
     ),
+    # services: the catalogue (area North's), sites (council A's) and individual-model requests.
+    Case(
+        "services:catalogue_add",
+        "admin",
+        area,
+        lambda cast: _service_body(cast, name="Grit bin filling"),
+        SERVICE_FIELDS,
+        shows=(),
+    ),
+    Case(
+        "services:catalogue_edit",
+        "admin",
+        service_urls.OBJECT_SCOPED["services:catalogue_edit"],
+        lambda cast: _service_body(cast, name="Litter and fly-tip clearing"),
+        SERVICE_FIELDS,
+        shows=(),
+    ),
+    Case("services:site_add", "clerk_a", council, _site_body, SITE_FIELDS, shows=("parishes:council",)),
+    Case(
+        "services:site_edit",
+        "clerk_a",
+        service_urls.OBJECT_SCOPED["services:site_edit"],
+        _site_body,
+        SITE_FIELDS,
+        shows=("parishes:council",),
+    ),
+    Case(
+        "services:request_new",
+        "clerk_a",
+        _with_catalogues(council),
+        lambda cast: {
+            "service": cast.north.services.get(name="Litter picking").pk,
+            "capacity": "Two staff, ten hours a week",
+            "equipment": "Pickers and bags",
+            "insurance": "Public liability £10m",
+            "annual_cost": "900.50",
+            "starts_on": _iso(30),
+        },
+        {
+            "service": "choice",
+            "capacity": "text",
+            "equipment": "text",
+            "insurance": "text",
+            "annual_cost": "decimal",
+            "starts_on": "date",
+        },
+        # Its page, then the council's, whose panel lists it.
+        shows=("parishes:council",),
+    ),
+    Case(
+        "services:request",
+        "officer",
+        service_urls.OBJECT_SCOPED["services:request"],
+        lambda cast: {"outcome": "decline", "reasons": "No insurance for work on roads"},
+        {"outcome": "choice", "reasons": "text"},
+    ),
+    Case("services:council_requests", "clerk_a", council, lambda cast: {"page": "2"}, {"page": "int"}, "get"),
+    *(
+        Case(
+            f"services:request_queue{export}",
+            "officer",
+            _with_catalogues(area),
+            lambda cast: {
+                "status": "waiting",
+                "district": "none",
+                "service": cast.north.services.get(name="Litter picking").pk,
+                "page": "1",
+            },
+            {"status": "choice", "district": "choice", "service": "choice", "page": "int"},
+            "get",
+        )
+        for export in ("", "_csv")
+    ),
     # django-allauth's forms: signing in, asking for a password reset, adding an email address.
     Case(
         "account_login",
@@ -880,6 +986,9 @@ OUT_OF_SCOPE = {
     "post-objective_new": lambda cast: {"owner_council": [cast.council_c.pk, cast.council_d.pk]},
     "post-objective_edit": lambda cast: {"owner_council": [cast.council_c.pk, cast.council_d.pk]},
     "post-council_person_permissions": lambda cast: {"permissions": ["change_area", "manage_area"]},
+    "post-request_new": lambda cast: {
+        "service": [cast.south.services.get(name="Litter picking").pk, "999999"],
+    },
     "post-propose": lambda cast: {
         "service": [cast.south.services.first().pk],
         "lead_council": [cast.council_c.pk, cast.council_d.pk],
@@ -1162,6 +1271,13 @@ WITHOUT_A_FORM = {
     "services:arrangement_volunteers",
     "services:training_remove",
     "services:assignment_end",
+    # services: lists without filters, and buttons that post no field.
+    "services:catalogue",
+    "services:catalogue_usual",
+    "services:catalogue_retire",
+    "services:sites",
+    "services:site_retire",
+    "services:request_withdraw",
     # An upload: its content is fuzzed in tests/parishes/test_register_import.py.
     "parishes:area_import",
     # An arrangement's page: its agreement rows post to services:agree.

@@ -135,3 +135,70 @@ OBJECT_SCOPED.update(
         "services:arrangement_withdraw": arrangement,
     }
 )
+
+
+# The catalogue (area North's), sites (council A's) and individual-model requests (council A's).
+
+
+def _catalogue(cast):
+    from services.catalogue import add_usual_services
+
+    add_usual_services(area=cast.north)
+    return {"area_slug": cast.north.slug, "service_id": cast.north.services.get(name="Litter picking").pk}
+
+
+def _site(cast):
+    from services.models import Site
+
+    site = Site.objects.create(council=cast.council_a, name="Village green")
+    return {"council_id": cast.council_a.pk, "site_id": site.pk}
+
+
+def _request(cast):
+    import datetime
+
+    from services.catalogue import add_usual_services
+    from services.models import IndividualRequest
+
+    add_usual_services(area=cast.north)
+    request = IndividualRequest.objects.create(
+        area=cast.north,
+        council=cast.council_a,
+        service=cast.north.services.get(name="Litter picking"),
+        capacity="Two staff",
+        equipment="Pickers",
+        insurance="£10m",
+        annual_cost="900.00",
+        starts_on=datetime.date(2027, 4, 1),
+        submitted_by=cast.clerk_a,
+    )
+    return {"request_id": request.pk}
+
+
+def _area(cast):
+    return {"area_slug": cast.north.slug}
+
+
+def _council(cast):
+    return {"council_id": cast.council_a.pk}
+
+
+OBJECT_SCOPED.update(
+    {
+        "services:catalogue": _area,
+        "services:catalogue_add": _area,
+        "services:catalogue_usual": _area,
+        "services:catalogue_edit": _catalogue,
+        "services:catalogue_retire": _catalogue,
+        "services:sites": _council,
+        "services:site_add": _council,
+        "services:site_edit": _site,
+        "services:site_retire": _site,
+        "services:council_requests": _council,
+        "services:request_new": _council,
+        "services:request": _request,
+        "services:request_withdraw": _request,
+        "services:request_queue": _area,
+        "services:request_queue_csv": _area,
+    }
+)
