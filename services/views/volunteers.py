@@ -503,7 +503,6 @@ def arrangement_volunteers(request, slug, number):
         "services/volunteers/arrangement.html",
         {
             "arrangement": arrangement,
-            "cluster": arrangement.cluster,
             "label": volunteers.arrangement_label(arrangement),
             "volunteers": people,
             "all_of_them": council_ids is None,

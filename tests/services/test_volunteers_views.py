@@ -125,9 +125,7 @@ def test_the_register_shows_training_and_what_they_help_with(cast, client_for, s
 
 def test_the_filters_and_the_empty_register(cast, client_for, sam):
     client = client_for(cast.clerk_a)
-    left = Volunteer.objects.create(
-        council=cast.council_a, name="Lee Gone", joined_on=days(-50), left_on=days(-1)
-    )
+    Volunteer.objects.create(council=cast.council_a, name="Lee Gone", joined_on=days(-50), left_on=days(-1))
     expiring = Volunteer.objects.create(council=cast.council_a, name="Pat Soon", joined_on=days(-50))
     trained(expiring, completed=-1000, expires=10)
 
@@ -314,6 +312,7 @@ def test_the_coordinator_sees_only_their_arrangements_volunteers(cast, client, s
     html = client.get(page).content.decode()
     assert "Sam Hill" in html and "sam@example.org" in html and "01632 960001" in html and STRIMMER in html
     assert "Not Assigned" not in html and "Was Assigned" not in html
+    assert arrangement.get_absolute_url() in html  # back to the arrangement
     assert client.get(url("volunteers", cast)).status_code == 404
     assert client.get(url("volunteer", cast, sam)).status_code == 404
 
