@@ -374,7 +374,10 @@ def test_ending_asks_first_then_makes_it_read_only(cast, client_for, arrangement
 
 
 def test_withdrawing_a_proposal(cast, client_for, proposal):
-    assert client_for(cast.clerk_b).get(url("arrangement_withdraw", cast, 1)).status_code == 403
+    for who in ("clerk_b", "officer", "councillor_a"):
+        other = client_for(getattr(cast, who))
+        assert other.get(url("arrangement_withdraw", cast, 1)).status_code == 403
+        assert other.post(url("arrangement_withdraw", cast, 1), {"reason": "No"}).status_code == 403
     client = client_for(cast.clerk_a)
     assert "Cancel" in client.get(url("arrangement_withdraw", cast, 1)).content.decode()
     assert client.post(url("arrangement_withdraw", cast, 1), {"reason": ""}).status_code == 200
