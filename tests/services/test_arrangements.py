@@ -357,3 +357,18 @@ def test_a_clerk_who_left_the_lead_council_no_longer_keeps_it(cast, arrangement)
         services.end_arrangement(
             acting_user=cast.clerk_a, arrangement=arrangement, ended_on=TODAY, reason="x"
         )
+
+
+def test_the_beat_schedule_runs_the_daily_job_through_its_task(cast, grass_cutting, settings):
+    from services.tasks import run_arrangement_dates
+
+    entry = next(
+        e for e in settings.CELERY_BEAT_SCHEDULE.values() if e["task"].endswith("run_arrangement_dates")
+    )
+    assert entry["task"] == run_arrangement_dates.name
+    arrangement = propose(cast, grass_cutting, starts_on=TODAY + datetime.timedelta(days=3))
+    agree(cast, arrangement, cast.council_b, cast.clerk_b)
+    day = (TODAY + datetime.timedelta(days=3)).isoformat()
+    assert run_arrangement_dates.delay(day).get() == {"activated": 1, "ended": 0}
+    arrangement.refresh_from_db()
+    assert arrangement.status == Arrangement.Status.ACTIVE
