@@ -148,6 +148,7 @@ def service_edit(request, area_slug, service_id):
             "area": area,
             "form": form,
             "service": service,
+            "in_use": service.arrangements.exists(),
             "heading": f"Change {service.name}",
             "button": "Save",
         },

@@ -253,6 +253,7 @@ def request_detail(request, request_id):
             "days": services.days_waiting(individual),
             "may_withdraw": may_withdraw_request(request.user, individual),
             "officer": may_decide_requests(request.user, individual.area_id),
+            "may_request": may_request_for(request.user, individual.council_id),
         },
     )
 

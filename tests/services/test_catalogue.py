@@ -161,6 +161,8 @@ def test_renaming_to_another_entry_s_name_is_refused(cast, client_for, catalogue
 
 def test_the_unit_of_a_service_in_use_cannot_change(cast, client_for, arrangement):
     service = arrangement.service
+    page = client_for(cast.admin).get(url("catalogue_edit", cast, service.pk)).content.decode()
+    assert "its unit cannot change" in page
     response = client_for(cast.admin).post(
         url("catalogue_edit", cast, service.pk), body(name=service.name, unit="hours")
     )

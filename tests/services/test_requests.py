@@ -243,6 +243,10 @@ def test_a_decided_request_is_final(cast, client_for, waiting):
     client = client_for(cast.admin)
     page = client.get(reverse("services:request", args=[waiting.pk])).content.decode()
     assert "This decision is final" in page and "Decide the request" not in page
+    assert reverse("services:request_new", args=[cast.council_a.pk]) not in page
+    clerk_page = client_for(cast.clerk_a).get(reverse("services:request", args=[waiting.pk])).content.decode()
+    assert reverse("services:request_new", args=[cast.council_a.pk]) in clerk_page
+    client = client_for(cast.admin)
     response = client.post(
         reverse("services:request", args=[waiting.pk]), {"outcome": "approve", "reasons": "Changed my mind"}
     )
