@@ -28,12 +28,15 @@ def review_overdue() -> Q:
     return due_for_review(overdue_since(timezone.localdate()), row_by_row=True)
 
 
+def _of_area(area) -> QuerySet[Objective]:
+    return Objective.objects.filter(cluster__area=area).exclude(cluster__status=Cluster.Status.DISSOLVED)
+
+
 def objectives(area, *, district="", cluster="", status="") -> QuerySet[Objective]:
     """The area's objectives, filtered (a district's are those of owner councils in it), each with
     `overdue` (review_overdue)."""
     rows = (
-        Objective.objects.filter(cluster__area=area)
-        .exclude(cluster__status=Cluster.Status.DISSOLVED)
+        _of_area(area)
         .select_related("cluster")
         # The owner councils apart from the rows' query (as a join, PostgreSQL reads every council
         # in the country): prefetched for a page, read once for the CSV (csv_export.with_councils).
@@ -88,18 +91,24 @@ LISTING = Listing(
 
 
 def objective_counts(area) -> dict:
-    """How many objectives are red, amber, green and done, and overdue for review: one query."""
-    # The expression itself, not the `overdue` annotation: Django's aggregate over an annotated
-    # query leaves the annotation out of its inner select (SQLite then reads "overdue" as a string).
-    counts = objectives(area).aggregate(
-        total=Count("pk"),
-        overdue=Count("pk", filter=review_overdue()),
-        **{value: Count("pk", filter=Q(status=value)) for value in Objective.Status.values},
+    """How many objectives are red, amber, green and done, and overdue for review: one query,
+    grouped by status (a count for each status was Django's to build, four filters more)."""
+    # Over the area's objectives alone: the list's related rows and `overdue` annotation cost
+    # Django more to build (and to wrap as a subquery) than the count costs PostgreSQL.
+    rows = (
+        _of_area(area)
+        .values_list("status")
+        .annotate(n=Count("pk"), overdue=Count("pk", filter=review_overdue()))
+        .order_by()
     )
+    counts, overdue = dict.fromkeys(Objective.Status.values, 0), 0
+    for status, n, overdue_of_status in rows:
+        counts[status] = n
+        overdue += overdue_of_status
     return {
-        "total": counts["total"],
+        "total": sum(counts.values()),
         "total_url": list_url(area, "objectives"),
-        "overdue": counts["overdue"],
+        "overdue": overdue,
         "overdue_url": list_url(area, "objectives", status=OVERDUE),
         "by_status": [
             {
