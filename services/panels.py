@@ -5,12 +5,13 @@ arrangement with its status and what was delivered this season against what was 
 Whoever sees the council page may see it: its own people and the area's officers. It names no
 person, and what it says of deliveries is the council's own business: on the lead's page, the
 totals of what the lead delivered (its people read the whole log); on a served council's page,
-only what that council received. Six queries at most, whatever the number of arrangements."""
+only what that council received. Six queries at most, whatever the number of arrangements; one for
+a council in none."""
 
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Value, prefetch_related_objects
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -18,6 +19,19 @@ from parishes.panels import council_panel
 
 from .models import Arrangement, ServedCouncil
 from .progress import CouncilProgress, progress_rows
+
+# What the panel shows of an arrangement (not its specification, which may be long).
+SHOWN_FIELDS = (
+    "cluster__slug",
+    "cluster__name",
+    "number",
+    "status",
+    "season_starts",
+    "season_ends",
+    "service__name",
+    "service__unit",
+    "lead_council__name",
+)
 
 
 def quantity(value: Decimal) -> str:
@@ -57,20 +71,24 @@ def _served_councils():
 @council_panel
 def council_services(request, council, permissions) -> str:
     today = timezone.localdate()
-    led = list(
-        Arrangement.objects.filter(lead_council=council)
-        .exclude(status=Arrangement.Status.ENDED)
-        .select_related("service", "cluster")
-        .prefetch_related(_served_councils())
-        .order_by("service__name", "cluster__name", "number")
+    # What it leads and what it receives in one query (a UNION, each side through its own index),
+    # so that a council in no arrangement costs the page one query.
+    shown = (
+        Arrangement.objects.exclude(status=Arrangement.Status.ENDED)
+        .select_related("service", "cluster", "lead_council")
+        .only(*SHOWN_FIELDS)
+        .order_by()
     )
-    received = [
-        served.arrangement
-        for served in ServedCouncil.objects.filter(council=council)
-        .exclude(arrangement__status=Arrangement.Status.ENDED)
-        .select_related("arrangement__service", "arrangement__cluster", "arrangement__lead_council")
-        .order_by("arrangement__service__name", "arrangement__lead_council__name", "arrangement_id")
-    ]
+    both = list(
+        shown.filter(lead_council=council)
+        .annotate(led=Value(True))
+        .union(shown.filter(served__council=council).annotate(led=Value(False)), all=True)
+    )
+    led = sorted((a for a in both if a.led), key=lambda a: (a.service.name, a.cluster.name, a.number))
+    received = sorted(
+        (a for a in both if not a.led), key=lambda a: (a.service.name, a.lead_council.name, a.pk)
+    )
+    prefetch_related_objects(led, _served_councils())
     led_progress = progress_rows(led, council_ids=None, today=today)
     received_progress = progress_rows(received, council_ids={council.pk}, today=today)
     for arrangement in led:

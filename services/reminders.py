@@ -101,19 +101,17 @@ def record_behind(today: date) -> int:
 
 def training_due(today: date) -> QuerySet[TrainingRecord]:
     """Training records expiring within TRAINING_NOTICE_DAYS (or expired) of volunteers still on the
-    register, for a course that a service they are assigned to (an arrangement agreed or active)
-    requires, and not renewed by a later record of the same course."""
-    needed = Assignment.objects.filter(
-        volunteer=OuterRef("volunteer"),
-        ended_on__isnull=True,
-        arrangement__status__in=CURRENT,
-        arrangement__service__required_training=OuterRef("course"),
+    register and assigned to an arrangement agreed or active, not renewed by a later record of the
+    same course. Any course, not only those the service requires: a volunteer's first aid matters
+    on a litter pick that requires none."""
+    assigned = Assignment.objects.filter(
+        volunteer=OuterRef("volunteer"), ended_on__isnull=True, arrangement__status__in=CURRENT
     )
     renewed = TrainingRecord.objects.filter(
         volunteer=OuterRef("volunteer"), course=OuterRef("course")
     ).filter(Q(expires_on__isnull=True) | Q(expires_on__gt=OuterRef("expires_on")))
     return TrainingRecord.objects.filter(
-        Exists(needed),
+        Exists(assigned),
         ~Exists(renewed),
         expires_on__lte=today + timedelta(days=TRAINING_NOTICE_DAYS),
         volunteer__left_on__isnull=True,
@@ -136,19 +134,18 @@ def _training_columns(user) -> dict:
 
 def record_training(today: date) -> int:
     """Training about to expire: to the people acting for the volunteer's council, and to the
-    co-ordinator (when they sign in) of an arrangement the volunteer is assigned to that needs the
-    course. Two statements; someone who is both is reminded once (the key is the same)."""
+    co-ordinator (when they sign in) of an arrangement the volunteer is assigned to. Two statements;
+    someone who is both is reminded once (the key is the same)."""
     people = "volunteer__council__counciluserobjectpermission"
     by_council = scan.record(
         training_due(today).filter(acting_for(people)), **_training_columns(F(f"{people}__user_id"))
     )
     coordinator = "volunteer__assignments__arrangement__coordinator"
-    # One filter, so that the co-ordinator's arrangement is the assignment that needs the course;
-    # distinct, as a co-ordinator of two such arrangements is reached twice.
+    # One filter, so that the co-ordinator's arrangement is that of a current assignment; distinct,
+    # as a co-ordinator of two arrangements the volunteer helps is reached twice.
     coordinated = training_due(today).filter(
         volunteer__assignments__ended_on__isnull=True,
         volunteer__assignments__arrangement__status__in=CURRENT,
-        volunteer__assignments__arrangement__service__required_training=F("course"),
         **{f"{coordinator}__is_active": True},
     )
     by_coordinator = scan.record(coordinated.distinct(), **_training_columns(F(f"{coordinator}_id")))
