@@ -8,7 +8,11 @@ DASHBOARD_ROUTE, so each new list is measured without a line here.
 
 The fixtures of a person (bench.prepare): `council_id` (a council they act for, or the area's
 council in most clusters), `area_slug`, `slug` (a cluster they chair, one of their councils is in, or
-the area's cluster with most decisions) and `number` (that cluster's decision with most votes).
+the area's cluster with most decisions) and `number` (that cluster's decision with most votes); for
+the services pages, `services_slug` and `arrangement` (the area's arrangement with most delivery
+lines, and its cluster), `statement_council_id` and `month` (its served council and month with most
+lines), and a clerk's `volunteers_council_id` (their council with most volunteers). A URL argument
+named otherwise than its fixture is written "argument=fixture", e.g. "number=arrangement".
 """
 
 from dataclasses import dataclass
@@ -27,6 +31,10 @@ class Page:
     kind: str = "page"
     fixed: tuple[tuple[str, str], ...] = ()  # URL arguments that are no fixture, e.g. a chart's name
 
+
+# The services pages' URL arguments, from the fixtures of their names.
+ARRANGEMENT = ("slug=services_slug", "number=arrangement")
+STATEMENT = ("council_id=statement_council_id", "month")
 
 PAGES = [
     Page("home (clerk of many councils)", "clerk", "parishes:home"),
@@ -59,6 +67,14 @@ PAGES = [
     Page("documents", "chair", "clusters:documents", ("slug",)),
     Page("objectives", "chair", "clusters:objectives", ("slug",)),
     Page("history", "chair", "clusters:history", ("slug",)),
+    Page("services (cluster)", "officer", "services:cluster", ("slug=services_slug",)),
+    Page("service arrangement", "officer", "services:arrangement", ARRANGEMENT),
+    Page("delivery log", "officer", "services:log", ARRANGEMENT),
+    Page("delivery log CSV", "officer", "services:log_csv", ARRANGEMENT, "export"),
+    Page("delivery statement", "officer", "services:statement", (*ARRANGEMENT, *STATEMENT)),
+    Page("volunteers register", "clerk", "services:volunteers", ("council_id=volunteers_council_id",)),
+    Page("service catalogue", "officer", "services:catalogue", ("area_slug",)),
+    Page("service requests (queue)", "officer", "services:request_queue", ("area_slug",)),
 ]
 
 DASHBOARD_ROUTE = "areas/<slug:area_slug>/dashboard/"
@@ -100,8 +116,9 @@ class Missing(Exception):
 
 
 def path_for(page: Page, fixtures: dict) -> str:
-    kwargs = {key: fixtures.get(key) for key in page.kwargs}
-    absent = [key for key, value in kwargs.items() if value is None]
+    names = {key.partition("=")[0]: key.partition("=")[2] or key for key in page.kwargs}
+    kwargs = {name: fixtures.get(fixture) for name, fixture in names.items()}
+    absent = [names[name] for name, value in kwargs.items() if value is None]
     if absent:
         raise Missing(f"the data has no {', '.join(absent)} for the {page.role}")
     try:

@@ -19,10 +19,12 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import connection
 from django.db.models import Count, Q
+from django.db.models.functions import TruncMonth
 
 from accounts.two_factor import two_factor_state
 from clusters.models import Cluster, Decision, Membership, Position
 from parishes.models import Area, AreaRole, Council, CouncilRole
+from services.models import Arrangement, Delivery, Volunteer
 
 from .pages import ROLES, Missing, all_pages, path_for
 
@@ -70,13 +72,14 @@ def prepare(*, password: str, load_users: int) -> dict:
 
 def _candidates(n: int) -> dict[str, list[tuple]]:
     """(user id, fixtures) of up to n people of each role, heaviest first: the clerks of most
-    councils, the chairs of the clusters with most decisions, the officers and administrators of the
-    areas with most councils."""
+    councils (those with volunteers first), the chairs of the clusters with most decisions, the
+    officers and administrators of the areas with most councils."""
     clerks = (
         CouncilRole.objects.filter(kind=CouncilRole.Kind.CLERK, ended_on__isnull=True)
         .values("user")
-        .annotate(n=Count("council"))
-        .order_by("-n", "user")[:n]
+        # Of the clerks of most councils, one whose councils keep volunteers (for their register).
+        .annotate(n=Count("council", distinct=True), volunteers=Count("council__volunteers"))
+        .order_by("-n", "-volunteers", "user")[:n]
     )
     chairs = (
         Position.objects.current()
@@ -137,7 +140,18 @@ def _clerk_fixtures(user_id) -> dict:
             memberships__council__in=councils, memberships__status=Membership.Status.MEMBER
         ).distinct()
     )
-    return _cluster_fixtures(cluster, council=council.pk, area_slug=council.area.slug)
+    volunteers = (
+        Volunteer.objects.filter(council__in=councils, left_on__isnull=True)
+        .values("council")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "council")
+        .values_list("council", flat=True)
+        .first()
+    )
+    return {
+        **_cluster_fixtures(cluster, council=council.pk, area_slug=council.area.slug),
+        "volunteers_council_id": volunteers,
+    }
 
 
 def _area_fixtures(area_id) -> dict:
@@ -150,9 +164,38 @@ def _area_fixtures(area_id) -> dict:
         .values_list("pk", flat=True)
         .first()
     )
-    return _cluster_fixtures(
-        _busiest_cluster(Cluster.objects.filter(area=area)), council=council, area_slug=area.slug
+    return {
+        **_cluster_fixtures(
+            _busiest_cluster(Cluster.objects.filter(area=area)), council=council, area_slug=area.slug
+        ),
+        **_services_fixtures(Arrangement.objects.filter(cluster__area=area)),
+    }
+
+
+def _services_fixtures(arrangements) -> dict:
+    """The arrangement with most delivery lines, its cluster, and its served council and month with
+    most lines (for a monthly statement)."""
+    fixtures = {"services_slug": None, "arrangement": None, "statement_council_id": None, "month": None}
+    busiest = (
+        arrangements.annotate(n=Count("deliveries"))
+        .order_by("-n", "pk")
+        .values("pk", "number", "cluster__slug")
+        .first()
     )
+    if busiest is None:
+        return fixtures
+    fixtures.update(services_slug=busiest["cluster__slug"], arrangement=busiest["number"])
+    month = (
+        Delivery.objects.filter(arrangement=busiest["pk"])
+        .annotate(month=TruncMonth("done_on"))
+        .values("council", "month")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "council", "-month")
+        .first()
+    )
+    if month is not None:
+        fixtures.update(statement_council_id=month["council"], month=f"{month['month']:%Y-%m}")
+    return fixtures
 
 
 def _person(role: str, candidate: tuple, *, measured: bool) -> dict:

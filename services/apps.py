@@ -17,6 +17,18 @@ class ServicesConfig(AppConfig):
         for concern in CONCERNS:
             describe(**import_module(f"{self.name}.{concern}").AUDIT)
 
+        from parishes.demo import demo_steps
+        from parishes.national import national_help, national_steps
+
+        from .demo import seed_services
+        from .national import HELP as NATIONAL_HELP
+        from .national import load_services
+
+        # After the clusters' steps (clusters comes first in INSTALLED_APPS): they need their clusters.
+        demo_steps.append(seed_services)
+        national_steps.append(load_services)
+        national_help.append(NATIONAL_HELP)
+
         from clusters.sections import cluster_sections
 
         cluster_sections.append(("services", "Services", "services:cluster"))

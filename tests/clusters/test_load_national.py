@@ -246,7 +246,8 @@ def snapshot():
             Objective.objects.values_list("cluster__slug", "title", "status", "progress", "next_review_on")
         ),
         RotaEntry.objects.count(),
-        ClusterEvent.objects.count(),
+        # The clusters' own history: the later steps (services) add their records to it too.
+        ClusterEvent.objects.exclude(action__regex=r"^(arrangement|delivery)\.").count(),
     )
 
 
