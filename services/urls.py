@@ -1,6 +1,9 @@
-from django.urls import path
+from django.urls import path, register_converter
 
-from .views import arrangements, catalogue, requests, sites, volunteers
+from .statements import MonthConverter
+from .views import arrangements, catalogue, dashboard, deliveries, requests, sites, volunteers
+
+register_converter(MonthConverter, "yyyy_mm")
 
 app_name = "services"
 
@@ -19,6 +22,30 @@ urlpatterns = [
     path(A + "end/", arrangements.end, name="arrangement_end"),
     path(A + "withdraw/", arrangements.withdraw, name="arrangement_withdraw"),
     # Delivery log and statements (views/deliveries.py)
+    path(A + "log/", deliveries.log, name="log"),
+    path(A + "log/export.csv", deliveries.log_csv, name="log_csv"),
+    path(A + "log/record/", deliveries.record, name="record"),
+    path(A + "log/<int:delivery_id>/reverse/", deliveries.reverse_line, name="reverse"),
+    path(A + "log/<int:delivery_id>/photo/", deliveries.delivery_photo, name="delivery_photo"),
+    path(A + "statements/<int:council_id>/<yyyy_mm:month>/", deliveries.statement, name="statement"),
+    path(
+        A + "statements/<int:council_id>/<yyyy_mm:month>/export.csv",
+        deliveries.statement_csv,
+        name="statement_csv",
+    ),
+    path(
+        A + "statements/<int:council_id>/<yyyy_mm:month>/pdf/", deliveries.statement_pdf, name="statement_pdf"
+    ),
+    path(
+        A + "statements/<int:council_id>/<yyyy_mm:month>/pdf/<int:statement_id>/",
+        deliveries.statement_job,
+        name="statement_job",
+    ),
+    path(
+        A + "statements/<int:council_id>/<yyyy_mm:month>/pdf/<int:statement_id>/download/",
+        deliveries.statement_download,
+        name="statement_download",
+    ),
     # Volunteers and training (views/volunteers.py)
     path(V, volunteers.volunteer_register, name="volunteers"),
     path(V + "export.csv", volunteers.volunteer_register_csv, name="volunteers_csv"),
@@ -53,6 +80,17 @@ urlpatterns = [
     path("councils/<int:council_id>/sites/add/", sites.site_add, name="site_add"),
     path("councils/<int:council_id>/sites/<int:site_id>/", sites.site_edit, name="site_edit"),
     path("councils/<int:council_id>/sites/<int:site_id>/retire/", sites.site_retire, name="site_retire"),
+    # The area dashboard's list of arrangements (views/dashboard.py; the panel is services/dashboard.py)
+    path(
+        "areas/<slug:area_slug>/dashboard/services/",
+        dashboard.arrangement_list,
+        name="dashboard_arrangements",
+    ),
+    path(
+        "areas/<slug:area_slug>/dashboard/services.csv",
+        dashboard.arrangement_list_csv,
+        name="dashboard_arrangements_csv",
+    ),
     # Individual-model requests (views/requests.py)
     path("councils/<int:council_id>/service-requests/", requests.council_requests, name="council_requests"),
     path("councils/<int:council_id>/service-requests/new/", requests.request_new, name="request_new"),

@@ -319,6 +319,28 @@ def _volunteer_only(cast):
     return {"council_id": kwargs["council_id"], "volunteer_id": kwargs["volunteer_id"]}
 
 
+SERVICE_FIELDS = {"name": "text", "unit": "choice", "description": "text", "required_training": "choice"}
+SITE_FIELDS = {"name": "text", "what_is_there": "text", "where": "text", "grid_reference": "text"}
+
+
+def _service_body(cast, name):
+    return {
+        "name": name,
+        "unit": "bags",
+        "description": "Verges and lay-bys",
+        "required_training": [TrainingCourse.objects.get(name="Manual handling").pk],
+    }
+
+
+def _site_body(cast):
+    return {
+        "name": "Village green",
+        "what_is_there": "Grass, 0.4 ha",
+        "where": "By the church",
+        "grid_reference": "ny 7720 0870",
+    }
+
+
 def _active_arrangement(cast):
     return service_urls.arrangement(cast, status="active")
 
@@ -366,39 +388,6 @@ def _proposal_body(cast):
         "annual_value": "1,200.00",
         "charging": "per_unit",
         "rate": "30",
-    }
-
-
-def _with_catalogues(kwargs):
-    """The page's kwargs, once both areas have their catalogues."""
-
-    def make(cast):
-        add_usual_services(area=cast.north)
-        add_usual_services(area=cast.south)
-        return kwargs(cast)
-
-    return make
-
-
-SERVICE_FIELDS = {"name": "text", "unit": "choice", "description": "text", "required_training": "choice"}
-SITE_FIELDS = {"name": "text", "what_is_there": "text", "where": "text", "grid_reference": "text"}
-
-
-def _service_body(cast, name):
-    return {
-        "name": name,
-        "unit": "bags",
-        "description": "Verges and lay-bys",
-        "required_training": [TrainingCourse.objects.get(name="Manual handling").pk],
-    }
-
-
-def _site_body(cast):
-    return {
-        "name": "Village green",
-        "what_is_there": "Grass, 0.4 ha",
-        "where": "By the church",
-        "grid_reference": "ny 7720 0870",
     }
 
 
@@ -733,78 +722,34 @@ CASES = [
         )
         for export in ("", "_csv")
     ),
+    # services: the area dashboard's list of arrangements and its CSV, with the same shared filters.
+    *(
+        Case(
+            f"services:dashboard_arrangements{export}",
+            "officer",
+            area,
+            lambda cast: {
+                "district": "",
+                "cluster": cast.cluster.slug,
+                "status": "active",
+                "model": "own_staff",
+                "pace": "behind",
+                "page": "1",
+            },
+            {
+                "district": "choice",
+                "cluster": "choice",
+                "status": "choice",
+                "model": "choice",
+                "pace": "choice",
+                "page": "int",
+            },
+            "get",
+        )
+        for export in ("", "_csv")
+    ),
     Case("clusters:history", "chair", cluster, lambda cast: {"page": "1"}, {"page": "int"}, "get"),
     Case("clusters:documents", "chair", cluster, lambda cast: {"page": "1"}, {"page": "int"}, "get"),
-    # services: arrangements (a proposal, or an active one, of sign cleaning led by A for B)
-    Case(
-        "services:propose",
-        "clerk_a",
-        _with_catalogues(cluster),
-        _proposal_body,
-        ARRANGEMENT_FIELDS,
-        shows=("clusters:history",),
-        more_fields=lambda cast: {
-            f"served_{cast.council_a.pk}": "decimal",
-            f"served_{cast.council_b.pk}": "decimal",
-        },
-    ),
-    Case(
-        "services:agree",
-        "clerk_b",
-        service_urls.arrangement,
-        lambda cast: _row(cast.council_b, minute_ref="26/9", resolved_on=_iso(0)),
-        {},
-        shows=("clusters:history",),
-        more_fields=lambda cast: _row_fields(cast.council_b),
-    ),
-    Case(
-        "services:arrangement_edit",
-        "clerk_a",
-        _active_arrangement,
-        lambda cast: {
-            "specification": "Fifty signs",
-            "sites": [],
-            "review_on": _iso(200),
-            "ends_on": "",
-            "annual_value": "900.00",
-            "charging": "per_unit",
-            "rate": "2.50",
-        },
-        {
-            "specification": "text",
-            "sites": "choice",
-            "review_on": "date",
-            "ends_on": "date",
-            "annual_value": "decimal",
-            "charging": "choice",
-            "rate": "decimal",
-        },
-        shows=("clusters:history",),
-    ),
-    Case(
-        "services:arrangement_end",
-        "clerk_a",
-        _active_arrangement,
-        lambda cast: {"ended_on": _iso(0), "reason": "Merged into the county contract"},
-        {"ended_on": "date", "reason": "text"},
-        shows=("clusters:history",),
-    ),
-    Case(
-        "services:arrangement_withdraw",
-        "clerk_a",
-        service_urls.arrangement,
-        lambda cast: {"reason": "Too dear"},
-        {"reason": "text"},
-        shows=("clusters:history",),
-    ),
-    Case(
-        "services:cluster",
-        "officer",
-        cluster,
-        lambda cast: {"status": "active", "page": "1"},
-        {"status": "choice", "page": "int"},
-        "get",
-    ),
     Case("parishes:council_history", "clerk_a", council, lambda cast: {"page": "1"}, {"page": "int"}, "get"),
     # services: the volunteer register (a volunteer of council A, and an arrangement A leads)
     Case(
@@ -925,6 +870,76 @@ CASES = [
         {"outcome": "choice", "reasons": "text"},
     ),
     Case("services:council_requests", "clerk_a", council, lambda cast: {"page": "2"}, {"page": "int"}, "get"),
+    # services: arrangements (a proposal, or an active one, of sign cleaning led by A for B)
+    Case(
+        "services:propose",
+        "clerk_a",
+        _with_catalogues(cluster),
+        _proposal_body,
+        ARRANGEMENT_FIELDS,
+        shows=("clusters:history",),
+        more_fields=lambda cast: {
+            f"served_{cast.council_a.pk}": "decimal",
+            f"served_{cast.council_b.pk}": "decimal",
+        },
+    ),
+    Case(
+        "services:agree",
+        "clerk_b",
+        service_urls.arrangement,
+        lambda cast: _row(cast.council_b, minute_ref="26/9", resolved_on=_iso(0)),
+        {},
+        shows=("clusters:history",),
+        more_fields=lambda cast: _row_fields(cast.council_b),
+    ),
+    Case(
+        "services:arrangement_edit",
+        "clerk_a",
+        _active_arrangement,
+        lambda cast: {
+            "specification": "Fifty signs",
+            "sites": [],
+            "review_on": _iso(200),
+            "ends_on": "",
+            "annual_value": "900.00",
+            "charging": "per_unit",
+            "rate": "2.50",
+        },
+        {
+            "specification": "text",
+            "sites": "choice",
+            "review_on": "date",
+            "ends_on": "date",
+            "annual_value": "decimal",
+            "charging": "choice",
+            "rate": "decimal",
+        },
+        shows=("clusters:history",),
+    ),
+    Case(
+        "services:arrangement_end",
+        "clerk_a",
+        _active_arrangement,
+        lambda cast: {"ended_on": _iso(0), "reason": "Merged into the county contract"},
+        {"ended_on": "date", "reason": "text"},
+        shows=("clusters:history",),
+    ),
+    Case(
+        "services:arrangement_withdraw",
+        "clerk_a",
+        service_urls.arrangement,
+        lambda cast: {"reason": "Too dear"},
+        {"reason": "text"},
+        shows=("clusters:history",),
+    ),
+    Case(
+        "services:cluster",
+        "officer",
+        cluster,
+        lambda cast: {"status": "active", "page": "1"},
+        {"status": "choice", "page": "int"},
+        "get",
+    ),
     *(
         Case(
             f"services:request_queue{export}",
@@ -937,6 +952,50 @@ CASES = [
                 "page": "1",
             },
             {"status": "choice", "district": "choice", "service": "choice", "page": "int"},
+            "get",
+        )
+        for export in ("", "_csv")
+    ),
+    # services: the delivery log of grass cutting that A leads for B (tests/isolation/services.py).
+    Case(
+        "services:record",
+        "clerk_a",
+        service_urls.OBJECT_SCOPED["services:record"],
+        lambda cast: {
+            "done_on": _iso(-1),
+            "council": cast.council_b.pk,
+            "quantity": "2",
+            "hours": "1.5",
+            "done_by": "Grounds team",
+            "notes": "Both verges",
+        },
+        {
+            "done_on": "date",
+            "council": "choice",
+            "site": "choice",
+            "quantity": "decimal",
+            "hours": "decimal",
+            "done_by": "text",
+            "notes": "text",
+            "photo": "file",
+        },
+        shows=(),
+    ),
+    Case(
+        "services:reverse",
+        "clerk_a",
+        service_urls.OBJECT_SCOPED["services:reverse"],
+        lambda cast: {"reason": "Entered for the wrong day"},
+        {"reason": "text"},
+        shows=(),
+    ),
+    *(
+        Case(
+            f"services:log{export}",
+            "clerk_b",
+            service_urls.OBJECT_SCOPED["services:log"],
+            lambda cast: {"month": f"{TODAY:%Y-%m}", "since": _iso(-30), "until": _iso(0), "page": "1"},
+            {"council": "choice", "site": "choice", "month": "choice", "since": "date", "until": "date", "page": "int"},
             "get",
         )
         for export in ("", "_csv")
@@ -986,9 +1045,6 @@ OUT_OF_SCOPE = {
     "post-objective_new": lambda cast: {"owner_council": [cast.council_c.pk, cast.council_d.pk]},
     "post-objective_edit": lambda cast: {"owner_council": [cast.council_c.pk, cast.council_d.pk]},
     "post-council_person_permissions": lambda cast: {"permissions": ["change_area", "manage_area"]},
-    "post-request_new": lambda cast: {
-        "service": [cast.south.services.get(name="Litter picking").pk, "999999"],
-    },
     "post-propose": lambda cast: {
         "service": [cast.south.services.first().pk],
         "lead_council": [cast.council_c.pk, cast.council_d.pk],
@@ -1001,6 +1057,9 @@ OUT_OF_SCOPE = {
     },
     # A council the arrangement does not serve: its lead, council C (another Brampton), one of another area.
     "post-record": lambda cast: {"council": [cast.council_a.pk, cast.council_c.pk, cast.council_d.pk]},
+    "post-request_new": lambda cast: {
+        "service": [cast.south.services.get(name="Litter picking").pk, "999999"],
+    },
 }
 
 
@@ -1278,10 +1337,17 @@ WITHOUT_A_FORM = {
     "services:sites",
     "services:site_retire",
     "services:request_withdraw",
-    # An upload: its content is fuzzed in tests/parishes/test_register_import.py.
-    "parishes:area_import",
     # An arrangement's page: its agreement rows post to services:agree.
     "services:arrangement",
+    # The delivery log's pages without a field, its files, and the statement's PDF button.
+    "services:delivery_photo",
+    "services:statement",
+    "services:statement_csv",
+    "services:statement_pdf",
+    "services:statement_job",
+    "services:statement_download",
+    # An upload: its content is fuzzed in tests/parishes/test_register_import.py.
+    "parishes:area_import",
 }
 
 
