@@ -341,21 +341,18 @@ def request_queue_csv(request, area_slug):
 
 
 def council_requests_panel(request, council, permissions) -> str:
-    """The council's latest requests and their outcomes, and its sites; two queries. Shown to whoever
-    sees the council page: its people and the area's officers, who see its requests too."""
+    """The council's latest requests and their outcomes, and the way to its sites; one query. Shown
+    to whoever sees the council page: its people and the area's officers, who see its requests too."""
     requests = list(services.requests_of(council)[: PANEL_SHOWN + 1])
-    may_request = may_request_for(request.user, council.pk)
-    site_count = council.service_sites.filter(retired_at__isnull=True).count()
-    if not requests and not may_request and not site_count:
-        return ""
     return render_to_string(
         "services/requests/council_panel.html",
         {
             "council": council,
             "requests": requests[:PANEL_SHOWN],
             "more": len(requests) > PANEL_SHOWN,
-            "may_request": may_request,
-            "site_count": site_count,
+            # may_request_for's rule (act_for_council on the council itself), read from the
+            # permissions the council page has already looked up rather than by another query.
+            "may_request": permissions.has("act_for_council"),
         },
         request=request,
     )
