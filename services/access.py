@@ -29,7 +29,6 @@ the area's officers and administrators, and decided by those officers and admini
 thing officers change. A decided request is final; a waiting one may be withdrawn by whoever acts for
 its council.
 
-
 Not visible → 404, visible but not allowed → 403, as everywhere.
 """
 
@@ -37,7 +36,7 @@ from functools import cached_property
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from clusters.access import ClusterPermissions, get_cluster_for_user
@@ -226,6 +225,13 @@ def may_keep_catalogue(user, area_id: int) -> bool:
 
 def may_decide_requests(user, area_id: int) -> bool:
     return area_id in area_ids_with(user, "view_area")
+
+
+def deciding_requests(path: str) -> Q:
+    """Who decides an area's requests (may_decide_requests), as a condition on the area's
+    AreaUserObjectPermission rows reached by `path`, so that a set-based read can join them in (the
+    daily reminder scan): its grants of view_area to active people."""
+    return Q(**{f"{path}__permission__codename": "view_area", f"{path}__user__is_active": True})
 
 
 def may_request_for(user, council_id: int) -> bool:

@@ -33,6 +33,13 @@ class ServicesConfig(AppConfig):
 
         cluster_sections.append(("services", "Services", "services:cluster"))
 
+        from clusters.reminders import reminder_kinds
+
+        from . import dashboard, panels  # noqa: F401  (register the services' panels on parishes' pages)
+        from .reminders import KINDS
+
+        reminder_kinds.extend(KINDS)
+
         from parishes.panels import council_panel
 
         from .views.volunteers import council_volunteers_panel
