@@ -51,38 +51,63 @@ class ClusterFilterForm(DashboardFilterForm):
     extra_fields = ("formality", "leadership", "attention")
 
 
-def _counted(today) -> dict[str, QuerySet]:
+def _kinds(today) -> list[tuple[QuerySet, str | None, dict]]:
     """What each count of a cluster counts: its member councils, and each kind of thing needing
-    attention (overdue reviews are those the daily reminders chase, due before today)."""
-    proposed = Decision.objects.filter(status=Decision.Status.PROPOSED)
+    attention (overdue reviews are those the daily reminders chase, due before today). Counts of
+    the same rows told apart by a column come together: (rows, that column or None, the name of
+    the count for each of its values, or for None)."""
     overdue = overdue_since(today)
-    return {
-        "members": Membership.objects.filter(status=Membership.Status.MEMBER),
-        "decisions_waiting": proposed.filter(method=Decision.Method.CHAIR),
-        "ratifications": proposed.filter(method=Decision.Method.RATIFICATION),
-        "documents_overdue": documents_due_for_review(overdue),
+    return [
+        (
+            Membership.objects.all(),
+            "status",
+            {Membership.Status.MEMBER: "members", Membership.Status.INVITED: "invitations"},
+        ),
+        (
+            Decision.objects.filter(status=Decision.Status.PROPOSED),
+            "method",
+            {Decision.Method.CHAIR: "decisions_waiting", Decision.Method.RATIFICATION: "ratifications"},
+        ),
+        (documents_due_for_review(overdue), None, {None: "documents_overdue"}),
         # Row by row: an area's few hundred objectives, each owner's membership by its index.
-        "objectives_overdue": Objective.objects.filter(due_for_review(overdue, row_by_row=True)),
-        "invitations": Membership.objects.filter(status=Membership.Status.INVITED),
+        (
+            Objective.objects.filter(due_for_review(overdue, row_by_row=True)),
+            None,
+            {None: "objectives_overdue"},
+        ),
+    ]
+
+
+def _counted(today) -> dict[str, QuerySet]:
+    """The rows of each count, by its name."""
+    return {
+        name: rows.filter(**{column: value}) if column else rows
+        for rows, column, names in _kinds(today)
+        for value, name in names.items()
     }
 
 
 def with_counts(clusters: list[Cluster]) -> list[Cluster]:
     """Each cluster with `members`, the counts of what needs attention and `attention` their sum:
-    one query, a UNION of each count grouped by cluster over these clusters' ids (through each
-    table's cluster index). As correlated subqueries of the clusters' query it cost Django more to
-    build than PostgreSQL to run, and joined with the lead council it read every council."""
+    one query, a UNION of the counts grouped by cluster (and by the column telling a table's
+    counts apart) over these clusters' ids, through each table's cluster index. As correlated
+    subqueries of the clusters' query it cost Django more to build than PostgreSQL to run, and
+    joined with the lead council it read every council; a part for each count, twice the parts."""
     ids = [cluster.pk for cluster in clusters]
-    per_cluster = [
-        rows.filter(cluster_id__in=ids)
-        .order_by()
-        .values_list("cluster")
-        .annotate(counted=Value(name, output_field=CharField()), n=Count("pk"))
-        for name, rows in _counted(timezone.localdate()).items()
-    ]
+    per_cluster, names = [], {}
+    for rows, column, named in _kinds(timezone.localdate()):
+        rows = rows.filter(cluster_id__in=ids).order_by()
+        if column:
+            rows = rows.filter(**{f"{column}__in": list(named)}).values_list("cluster", column)
+        else:
+            (name,) = named.values()
+            named = {name: name}
+            rows = rows.values_list("cluster").annotate(counted=Value(name, output_field=CharField()))
+        per_cluster.append(rows.annotate(n=Count("pk")))
+        names.update(named)
     counts: dict[tuple[int, str], int] = {}
     if ids:
-        counts = {(pk, name): n for pk, name, n in per_cluster[0].union(*per_cluster[1:], all=True)}
+        counts = {(pk, names[key]): n for pk, key, n in per_cluster[0].union(*per_cluster[1:], all=True)}
     for cluster in clusters:
         for name in ("members", *ATTENTION):
             setattr(cluster, name, counts.get((cluster.pk, name), 0))
