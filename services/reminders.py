@@ -10,7 +10,7 @@ belongs to the volunteer's council and a request to its area, which head their p
 
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Case, DateField, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models import BigIntegerField, Case, DateField, Exists, F, OuterRef, Q, QuerySet, Value, When
 from django.db.models.functions import Cast, Lower, TruncDate
 from django.utils import timezone
 
@@ -29,7 +29,8 @@ TRAINING_NOTICE_DAYS = 30
 REQUEST_WAIT_DAYS = 14
 # Volunteers work on arrangements agreed or running.
 CURRENT = (Arrangement.Status.AGREED, Arrangement.Status.ACTIVE)
-NO_CLUSTER = Value(None, output_field=IntegerField())
+# Typed: an untyped NULL in the scan's WITH (PostgreSQL) would be read as text, not a key.
+NO_CLUSTER = Cast(Value(None), BigIntegerField())
 LEAD_PEOPLE = "lead_council__counciluserobjectpermission"
 
 
