@@ -238,6 +238,7 @@ def services_panel(area, *, medium: str) -> str:
             "behind": behind,
             **waiting_requests(area),
             "request_wait_days": REQUEST_WAIT_DAYS,
-            "queue_url": reverse("services:request_queue", args=[area.slug]),
+            # The officers' queue of requests, those waiting.
+            "queue_url": reverse("services:request_queue", args=[area.slug]) + "?status=waiting",
         },
     )

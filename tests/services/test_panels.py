@@ -161,7 +161,7 @@ def test_the_dashboard_panel_counts_the_areas_arrangements(cast, client_for, arr
     assert f'href="{behind}">1<span class="govuk-visually-hidden"> arrangements behind</span></a>' in panel
     assert "active arrangement is behind" in panel
     assert f'href="/clusters/{cast.cluster.slug}/services/1/"' in panel
-    queue = reverse("services:request_queue", args=[cast.north.slug])
+    queue = reverse("services:request_queue", args=[cast.north.slug]) + "?status=waiting"
     assert f'<a class="govuk-link" href="{queue}">1 request is waiting for a decision</a>' in panel
 
 
