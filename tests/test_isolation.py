@@ -55,7 +55,8 @@ def snapshot():
     return {
         model._meta.label: model.objects.count()
         for model in apps.get_models()
-        if model._meta.app_label in {"accounts", "parishes", "clusters", "guardian", "account", "mfa"}
+        if model._meta.app_label
+        in {"accounts", "parishes", "clusters", "services", "guardian", "account", "mfa"}
     }
 
 
