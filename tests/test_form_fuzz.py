@@ -995,7 +995,14 @@ CASES = [
             "clerk_b",
             service_urls.OBJECT_SCOPED["services:log"],
             lambda cast: {"month": f"{TODAY:%Y-%m}", "since": _iso(-30), "until": _iso(0), "page": "1"},
-            {"council": "choice", "site": "choice", "month": "choice", "since": "date", "until": "date", "page": "int"},
+            {
+                "council": "choice",
+                "site": "choice",
+                "month": "choice",
+                "since": "date",
+                "until": "date",
+                "page": "int",
+            },
             "get",
         )
         for export in ("", "_csv")
