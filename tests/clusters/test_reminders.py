@@ -191,14 +191,15 @@ def test_one_digest_per_person_lists_their_reminders_with_links(cast, settings):
     by_person = {message.to[0]: message for message in mail.outbox}
     assert sorted(by_person) == ["chair@example.org", "clerk.b@example.org", "secretary@example.org"]
     digest = by_person["clerk.b@example.org"]
-    assert digest.subject == "Clusterwork: 2 things in your clusters need your attention"
+    assert digest.subject == "Clusterwork: 2 things need your attention"
     assert digest.body.startswith("Hello Clerk B,")
+    assert "These are due or overdue for you:" in digest.body
     assert "Eden Valley" in digest.body
     assert "- Review the progress of “Plant trees” for Brampton, due " in digest.body
     assert "- Record Brampton’s resolution on decision 1, “Buy a mower 1”" in digest.body
     assert f"https://clusterwork.example/clusters/{cast.cluster.slug}/decisions/1/" in digest.body
     chair = by_person["chair@example.org"]
-    assert chair.subject == "Clusterwork: 1 thing in your clusters needs your attention"
+    assert chair.subject == "Clusterwork: 1 thing needs your attention"
     assert f"- Review the memorandum of understanding, due {doc.review_on:%-d %B %Y}" in chair.body
     assert f"https://clusterwork.example/clusters/{cast.cluster.slug}/documents/{doc.pk}/" in chair.body
 
