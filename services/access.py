@@ -105,7 +105,7 @@ class ArrangementPermissions:
 
     def may_keep(self) -> bool:
         """Change the specification, sites, review date and value; end the arrangement."""
-        return self.arrangement.status != Arrangement.Status.ENDED and (
+        return self.arrangement.status not in Arrangement.CLOSED and (
             self.runs_it or self.cluster_permissions.has("change_cluster")
         )
 

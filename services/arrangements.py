@@ -5,7 +5,9 @@ arrangements by their dates.
 An arrangement is numbered in order within its cluster (the cluster's row is locked while the next
 number is taken, as decisions are numbered). It is proposed, then agreed once every council it serves
 has recorded its resolution, active from its start date, and ended: by its end date, by the people
-who keep it, or (while only proposed) by withdrawal. An ended arrangement is never changed again.
+who keep it, or by its cluster's dissolution. While only proposed it is withdrawn instead (so is an
+agreed one not yet started when the cluster is dissolved). An ended or withdrawn arrangement is
+never changed again.
 
 The rules of its terms (`term_problems`) are asked by the forms, so that each message stands next to
 its field, and again here before anything is written.
@@ -511,7 +513,7 @@ def _audit_value(value):
 @transaction.atomic
 def withdraw_arrangement(*, acting_user, arrangement: Arrangement, reason: str) -> Arrangement:
     """The proposer or the lead council takes back a proposal the councils have not all agreed to:
-    it ends, and the councils asked are told."""
+    it is withdrawn (not ended: it never ran), and the councils asked are told."""
     arrangement = _lock(arrangement)
     permissions = ArrangementPermissions(ClusterPermissions(acting_user, arrangement.cluster), arrangement)
     if arrangement.status != Status.PROPOSED:
@@ -524,7 +526,7 @@ def withdraw_arrangement(*, acting_user, arrangement: Arrangement, reason: str) 
         raise ArrangementError("Enter why the proposal is withdrawn", "reason")
     _move(
         arrangement,
-        Status.ENDED,
+        Status.WITHDRAWN,
         acting_user,
         "proposal withdrawn",
         ended_on=timezone.localdate(),
@@ -678,7 +680,11 @@ def run_daily(today: datetime.date | None = None) -> DailyOutcome:
     for pk in ending.values_list("pk", flat=True):
         with transaction.atomic():
             arrangement = _lock(Arrangement(pk=pk))
-            if arrangement.status != Status.ENDED and arrangement.ends_on and arrangement.ends_on < today:
+            if (
+                arrangement.status not in Arrangement.CLOSED
+                and arrangement.ends_on
+                and arrangement.ends_on < today
+            ):
                 _end(
                     arrangement,
                     None,

@@ -185,7 +185,7 @@ def arrangement_counts(area) -> dict:
         .values_list("pk", "status", "delivery_model", "lead_council_id")
     )
     statuses = Counter(status for _, status, _, _ in rows)
-    models = Counter(model for _, status, model, _ in rows if status != Arrangement.Status.ENDED)
+    models = Counter(model for _, status, model, _ in rows if status not in Arrangement.CLOSED)
     active = {pk: lead for pk, status, _, lead in rows if status == Arrangement.Status.ACTIVE}
     served = set(
         ServedCouncil.objects.filter(arrangement_id__in=list(active))

@@ -109,6 +109,11 @@ class Arrangement(models.Model):
         AGREED = "agreed", "Agreed"
         ACTIVE = "active", "Active"
         ENDED = "ended", "Ended"
+        # A proposal (or an agreed arrangement not yet started) taken back: it never ran.
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    # No longer current: never changed again, left out of current lists, panels and progress.
+    CLOSED = (Status.ENDED, Status.WITHDRAWN)
 
     class DeliveryModel(models.TextChoices):
         OWN_STAFF = "own_staff", "The lead council's own employees"

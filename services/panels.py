@@ -74,7 +74,7 @@ def council_services(request, council, permissions) -> str:
     # What it leads and what it receives in one query (a UNION, each side through its own index),
     # so that a council in no arrangement costs the page one query.
     shown = (
-        Arrangement.objects.exclude(status=Arrangement.Status.ENDED)
+        Arrangement.objects.exclude(status__in=Arrangement.CLOSED)
         .select_related("service", "cluster", "lead_council")
         .only(*SHOWN_FIELDS)
         .order_by()

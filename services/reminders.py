@@ -60,7 +60,7 @@ def record_reviews(today: date) -> int:
     rows = (
         _arrangements_of_working_clusters()
         .filter(acting_for(LEAD_PEOPLE), review_on__lte=today)
-        .exclude(status=Arrangement.Status.ENDED)
+        .exclude(status__in=Arrangement.CLOSED)
     )
     return scan.record(
         rows,

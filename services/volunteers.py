@@ -105,7 +105,7 @@ def assignable_arrangements(volunteer: Volunteer) -> QuerySet[Arrangement]:
     ones they already help."""
     council_id = volunteer.council_id
     return (
-        Arrangement.objects.exclude(status=Arrangement.Status.ENDED)
+        Arrangement.objects.exclude(status__in=Arrangement.CLOSED)
         .filter(Q(lead_council_id=council_id) | Q(served__council_id=council_id))
         .exclude(assignments__volunteer=volunteer, assignments__ended_on__isnull=True)
         .select_related("service", "cluster")

@@ -192,10 +192,11 @@ def agree(request, slug, number):
 
 
 def _kept(request, slug, number):
-    """The arrangement, for the people who keep it; an ended one is read-only."""
+    """The arrangement, for the people who keep it; an ended or withdrawn one is read-only."""
     arrangement, permissions = access.get_arrangement_for_user(request.user, slug, number)
-    if arrangement.status == Arrangement.Status.ENDED:
-        messages.error(request, f"Arrangement {arrangement.number} has ended: it can no longer be changed.")
+    if arrangement.status in Arrangement.CLOSED:
+        state = arrangement.get_status_display().lower()
+        messages.error(request, f"Arrangement {arrangement.number} is {state}: it can no longer be changed.")
         return arrangement, permissions, redirect(_url(arrangement))
     access.require(permissions.may_keep())
     return arrangement, permissions, None

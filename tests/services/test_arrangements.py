@@ -3,6 +3,7 @@ each served council's agreement (all or nothing, activation only when all have a
 withdrawing, ending, and the daily job."""
 
 import datetime
+import importlib
 from decimal import Decimal
 
 import pytest
@@ -346,8 +347,29 @@ def test_a_proposal_is_withdrawn_by_its_proposer_or_the_lead_only(
     with django_capture_on_commit_callbacks(execute=True):
         services.withdraw_arrangement(acting_user=cast.clerk_a, arrangement=arrangement, reason="Too dear")
     arrangement.refresh_from_db()
-    assert arrangement.status == "ended" and arrangement.end_reason == "Proposal withdrawn: Too dear"
+    assert arrangement.status == "withdrawn" and arrangement.end_reason == "Proposal withdrawn: Too dear"
     assert {m.to[0] for m in mail.outbox} >= {cast.clerk_b.email}
+    event = ClusterEvent.objects.get(action="arrangement.withdrawn")
+    assert ("Status", "Withdrawn") in rows(event.after)
+    # Withdrawn is as closed as ended: never changed again.
+    with pytest.raises(ArrangementError):
+        services.update_arrangement(
+            acting_user=cast.clerk_a, arrangement=arrangement, sites=[], specification="x", charging="fixed"
+        )
+
+
+def test_proposals_withdrawn_before_the_status_existed_become_withdrawn(cast, arrangement, grass_cutting):
+    from django.apps import apps
+
+    migration = importlib.import_module("services.migrations.0003_arrangement_withdrawn")
+    withdrawn = propose(cast, grass_cutting)
+    Arrangement.objects.filter(pk=withdrawn.pk).update(status="ended", end_reason="Proposal withdrawn: No")
+    Arrangement.objects.filter(pk=arrangement.pk).update(status="ended", end_reason="Merged")
+    migration.withdrawn_proposals(apps, None)
+    assert dict(Arrangement.objects.values_list("pk", "status")) == {
+        withdrawn.pk: "withdrawn",
+        arrangement.pk: "ended",
+    }
 
 
 def test_a_clerk_who_left_the_lead_council_no_longer_keeps_it(cast, arrangement):

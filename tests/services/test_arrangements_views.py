@@ -383,7 +383,11 @@ def test_withdrawing_a_proposal(cast, client_for, proposal):
     assert client.post(url("arrangement_withdraw", cast, 1), {"reason": ""}).status_code == 200
     assert client.post(url("arrangement_withdraw", cast, 1), {"reason": "Too dear"}).status_code == 302
     proposal.refresh_from_db()
-    assert proposal.status == "ended"
+    assert proposal.status == "withdrawn"
+    page = client.get(url("arrangement", cast, 1)).content.decode()
+    assert "govuk-tag--grey" in page and "was withdrawn on" in page
+    assert url("arrangement_edit", cast, 1) not in page
+    assert client.get(url("arrangement_edit", cast, 1)).status_code == 302
 
 
 # Query counts

@@ -118,14 +118,15 @@ def test_the_areas_officer_sees_the_panel_of_any_council(cast, client_for, arran
     assert "Urban grass cutting" in panel and "Brampton" in panel
 
 
+@pytest.mark.parametrize("closed", [Arrangement.Status.ENDED, Arrangement.Status.WITHDRAWN])
 def test_an_arrangement_not_yet_running_shows_no_figures_and_an_ended_one_is_left_out(
-    cast, client_for, arrangement
+    cast, client_for, arrangement, closed
 ):
     arrangement.status = Arrangement.Status.PROPOSED
     arrangement.save()
     assert "Not started" in services_part(council_page(client_for, cast.clerk_a, cast.council_a))
 
-    arrangement.status = Arrangement.Status.ENDED
+    arrangement.status = closed
     arrangement.save()
     assert "does not deliver a service for other councils or receive one" in services_part(
         council_page(client_for, cast.clerk_a, cast.council_a)
