@@ -159,8 +159,11 @@ def load_services(load: NationalLoad) -> None:
         .values_list("council_id", "user_id")
     )
     members = Membership.objects.filter(status=Membership.Status.MEMBER).select_related("council")
+    # A forced run over data already loaded (load_national --force) leaves a cluster that has
+    # arrangements as it is, and plans the others around the sites their councils already have.
     clusters = list(
         Cluster.objects.filter(status=Cluster.Status.ACTIVE, active_since__isnull=False)
+        .exclude(arrangements__isnull=False)
         .select_related("lead_council")
         .prefetch_related(
             Prefetch(
@@ -176,6 +179,7 @@ def load_services(load: NationalLoad) -> None:
     through = Service.required_training.through.objects.values_list("service_id", "trainingcourse_id")
     for service_id, course_id in through:
         required[service_id].append(course_id)
+    kept = set(Volunteer.objects.values_list("council_id", flat=True).distinct())
     writer = _Writer(load, clerks, courses, required, today)
     for start in range(0, len(clusters), CHUNK):
         for cluster in clusters[start : start + CHUNK]:
@@ -183,7 +187,7 @@ def load_services(load: NationalLoad) -> None:
             if rng.random() < WITH_ARRANGEMENTS:
                 writer.plan_cluster(cluster, catalogue[cluster.area_id], rng)
         writer.flush()
-    _registers(load, clerks, today)
+    _registers(load, clerks, kept, today)
     _requests(load, catalogue, clerks, today)
 
 
@@ -234,6 +238,8 @@ class _Writer:
         self.planned: list[_Arrangement] = []
         self.running = 0  # active arrangements planned so far
         self.site_names: dict[int, set[str]] = defaultdict(set)  # council id → its sites' names
+        for council_id, name in Site.objects.values_list("council_id", "name"):
+            self.site_names[council_id].add(name)
 
     # Planning
 
@@ -601,10 +607,13 @@ class _Writer:
         return events
 
 
-def _registers(load: NationalLoad, clerks: dict[int, int], today: datetime.date) -> None:
-    """Volunteers some councils keep for work of their own, each council chosen by a hash of its code."""
+def _registers(load: NationalLoad, clerks: dict[int, int], kept: set[int], today: datetime.date) -> None:
+    """Volunteers some councils keep for work of their own, each council chosen by a hash of its code;
+    none for the councils in `kept`, which had volunteers before this run."""
     volunteers = []
     for pk, code in Council.objects.filter(pk__in=list(clerks)).order_by("pk").values_list("pk", "gss_code"):
+        if pk in kept:
+            continue
         rng = random.Random(f"{SEED}:register:{code}")
         if rng.random() >= OWN_REGISTER_SHARE:
             continue
