@@ -5,6 +5,10 @@ season months), then the delivery log summed by arrangement and council over eac
 current season. Arrangements that share season months share their season, so the sum's filter has
 one (arrangements, date range) term per distinct season, not one per arrangement. Reversing lines
 carry negated quantities, so a reversed line and its reversal sum to nothing.
+
+Only arrangements that have run have progress: a proposed or agreed one (not started) and a
+withdrawn one have no rows. Only an active one can be behind, paced from the day it started if that
+was within the season; an ended one shows what was delivered, never "behind".
 """
 
 from collections import defaultdict
@@ -15,8 +19,11 @@ from decimal import Decimal
 
 from django.db.models import Q, Sum
 
-from .models import Delivery, ServedCouncil
-from .seasons import Progress, Season, progress, season_of
+from .models import Arrangement, Delivery, ServedCouncil
+from .seasons import Progress, Season, pace_window, progress, season_of
+
+# The arrangements whose figures are shown: those that have run.
+HAVE_RUN = (Arrangement.Status.ACTIVE, Arrangement.Status.ENDED)
 
 
 @dataclass(frozen=True)
@@ -47,7 +54,9 @@ def _progress_by_arrangement(
 ) -> dict[int, list[CouncilProgress]]:
     if not arrangement_ids or council_ids is not None and not council_ids:
         return {}
-    served = ServedCouncil.objects.filter(arrangement_id__in=arrangement_ids)
+    served = ServedCouncil.objects.filter(
+        arrangement_id__in=arrangement_ids, arrangement__status__in=HAVE_RUN
+    )
     if council_ids is not None:
         served = served.filter(council_id__in=council_ids)
     served = list(
@@ -56,6 +65,10 @@ def _progress_by_arrangement(
             "council_id",
             "council__name",
             "agreed_quantity",
+            "arrangement__status",
+            "arrangement__starts_on",
+            "arrangement__ends_on",
+            "arrangement__ended_on",
             "arrangement__season_starts",
             "arrangement__season_ends",
         )
@@ -84,10 +97,16 @@ def _progress_by_arrangement(
     }
 
     rows: dict[int, list[CouncilProgress]] = defaultdict(list)
-    for arrangement_id, council_id, council_name, agreed, *_ in served:
+    for arrangement_id, council_id, council_name, agreed, status, starts_on, ends_on, ended_on, *_ in served:
         season = seasons[arrangement_id]
         done = delivered.get((arrangement_id, council_id)) or Decimal(0)
-        rows[arrangement_id].append(
-            CouncilProgress(council_id, council_name, season, progress(agreed, done, season, today))
+        stops_on = min(filter(None, (ends_on, ended_on)), default=None)
+        figures = progress(
+            agreed,
+            done,
+            pace_window(season, starts_on, stops_on),
+            today,
+            running=status == Arrangement.Status.ACTIVE,
         )
+        rows[arrangement_id].append(CouncilProgress(council_id, council_name, season, figures))
     return dict(rows)

@@ -62,8 +62,25 @@ class Progress:
         return min(100, int(self.delivered * 100 / self.agreed))
 
 
-def progress(agreed: Decimal, delivered: Decimal, season: Season, today: date) -> Progress:
-    elapsed = 0 if today < season.starts_on else (min(today, season.ends_on) - season.starts_on).days + 1
-    expected = (agreed * elapsed / season.days).quantize(Decimal("0.01"))
+def pace_window(season: Season, starts_on: date | None, stops_on: date | None) -> Season:
+    """The part of `season` an arrangement ran in: from its start if it started within the season,
+    to its end (or the day it ended) if that came first. An arrangement that joined half-way is paced
+    from the day it started, not from the season's first day. Empty (ends before it starts) when
+    the arrangement ran on no day of the season."""
+    return Season(
+        max(season.starts_on, starts_on or season.starts_on), min(season.ends_on, stops_on or season.ends_on)
+    )
+
+
+def progress(
+    agreed: Decimal, delivered: Decimal, season: Season, today: date, *, running: bool = True
+) -> Progress:
+    """Delivered against an even pace through `season` (the arrangement's pace window). Only a
+    running arrangement can be behind: one that has ended shows its figures and nothing more."""
+    if today < season.starts_on or season.days <= 0:
+        expected = Decimal("0.00")
+    else:
+        elapsed = (min(today, season.ends_on) - season.starts_on).days + 1
+        expected = (agreed * elapsed / season.days).quantize(Decimal("0.01"))
     tolerance = max(Decimal(1), agreed / 10)
-    return Progress(agreed, delivered, expected, behind=delivered < expected - tolerance)
+    return Progress(agreed, delivered, expected, behind=running and delivered < expected - tolerance)

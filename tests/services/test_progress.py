@@ -117,3 +117,60 @@ def test_two_queries_whatever_the_number(cast, arrangement, django_assert_num_qu
 def test_nothing_to_read(cast, django_assert_num_queries):
     with django_assert_num_queries(0):
         assert progress_rows([], council_ids=None, today=TODAY) == {}
+
+
+AUGUST = datetime.date(2026, 8, 15)
+
+
+def _two_cuts_by_august(cast, arrangement):
+    # By mid-August 4.11 of 6 cuts are due from March: 2 done is behind the season's pace.
+    for month in (7, 8):
+        _deliver(arrangement, cast.council_b, datetime.date(2026, month, 1), "1")
+
+
+@pytest.mark.parametrize("status", [Arrangement.Status.PROPOSED, Arrangement.Status.AGREED])
+def test_an_arrangement_not_started_has_no_progress_and_is_never_behind(cast, arrangement, status):
+    _two_cuts_by_august(cast, arrangement)
+    assert behind_arrangement_ids([arrangement.pk], AUGUST) == {arrangement.pk}  # while active
+
+    Arrangement.objects.filter(pk=arrangement.pk).update(status=status)
+
+    assert progress_rows([arrangement], council_ids=None, today=AUGUST) == {}
+    assert behind_arrangement_ids([arrangement.pk], AUGUST) == set()
+
+
+def test_an_ended_arrangement_shows_its_figures_but_is_never_behind(cast, arrangement):
+    _two_cuts_by_august(cast, arrangement)
+    Arrangement.objects.filter(pk=arrangement.pk).update(
+        status=Arrangement.Status.ENDED, ended_on=datetime.date(2026, 8, 10)
+    )
+
+    [row] = progress_rows([arrangement], council_ids=None, today=AUGUST)[arrangement.pk]
+
+    assert (row.progress.delivered, row.progress.agreed) == (Decimal("2"), Decimal("6"))
+    assert not row.progress.behind
+    assert behind_arrangement_ids([arrangement.pk], AUGUST) == set()
+
+
+def test_an_arrangement_that_started_mid_season_is_paced_from_its_start(cast, arrangement):
+    _two_cuts_by_august(cast, arrangement)
+    Arrangement.objects.filter(pk=arrangement.pk).update(starts_on=datetime.date(2026, 7, 1))
+
+    [row] = progress_rows([arrangement], council_ids=None, today=AUGUST)[arrangement.pk]
+
+    # 1 July to 31 October is 123 days, 46 of them gone by 15 August: 6 × 46 / 123 = 2.24 due.
+    assert row.progress.expected == Decimal("2.24")
+    assert not row.progress.behind
+    assert row.season == season_of(AUGUST, 3, 10)  # still labelled by its season
+
+
+def test_an_arrangement_ending_before_the_season_is_due_in_full_by_its_end(cast, arrangement):
+    for month in (4, 5, 6, 7):
+        _deliver(arrangement, cast.council_b, datetime.date(2026, month, 1), "1")
+    assert behind_arrangement_ids([arrangement.pk], AUGUST) == set()  # 4 of 4.11 by the season
+
+    Arrangement.objects.filter(pk=arrangement.pk).update(ends_on=datetime.date(2026, 7, 31))
+
+    [row] = progress_rows([arrangement], council_ids=None, today=AUGUST)[arrangement.pk]
+    assert row.progress.expected == Decimal("6.00")
+    assert row.progress.behind
