@@ -32,8 +32,9 @@ class DemoSignIn:
 
 
 # Higher apps add their part of the demo here (from their AppConfig.ready), so that parishes never
-# imports them; each step runs after the areas, councils and people exist.
-demo_steps: list[Callable[[], None]] = []
+# imports them; each step runs after the areas, councils and people exist, and returns the sign-ins
+# of any people it made (or None), so that the printed table lists everyone.
+demo_steps: list[Callable[[], list[DemoSignIn] | None]] = []
 
 
 def chair_email(cluster_name: str) -> str:
@@ -190,5 +191,5 @@ def seed_demo(password: str = DEFAULT_PASSWORD) -> list[DemoSignIn]:
         for code in area_data.get("unclustered", []):
             _council(area, code, names[code], _kind(names[code], False))
     for step in demo_steps:
-        step()
+        sign_ins.extend(step() or ())
     return sign_ins

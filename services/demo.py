@@ -32,7 +32,7 @@ from django.utils import timezone
 from clusters.demo import _at, _minute_ref
 from clusters.leadership import add_months
 from clusters.models import Cluster, ClusterEvent
-from parishes.demo import DEFAULT_PASSWORD, _council, _council_role, _person, load_parish_names
+from parishes.demo import DEFAULT_PASSWORD, DemoSignIn, _council, _council_role, _person, load_parish_names
 from parishes.models import Area, AuditEvent, Council, CouncilRole
 
 from . import arrangements, deliveries, requests, sites, volunteers
@@ -265,8 +265,8 @@ REQUEST_CASE = {
 }
 
 
-def seed_services() -> None:
-    """The demo step: see the module's docstring."""
+def seed_services() -> list[DemoSignIn]:
+    """The demo step: see the module's docstring. Returns the sign-in of the person it makes."""
     for area in Area.objects.filter(slug__in=["cumbria", "oxfordshire"]):
         add_usual_services(area=area)
     today = timezone.localdate()
@@ -275,7 +275,7 @@ def seed_services() -> None:
     for plan in PLANS:
         if plan.cluster not in done:
             _seed_arrangement(plan, today, why_behind=why if plan is behind else "")
-    _seed_requests(today)
+    return _seed_requests(today)
 
 
 def _person_by_email(email):
@@ -533,14 +533,19 @@ def _volunteer_team(arrangement: Arrangement, clerk, today: datetime.date):
     return team, min(today, season.starts_on + datetime.timedelta(days=60))
 
 
-def _seed_requests(today: datetime.date) -> None:
+def _seed_requests(today: datetime.date) -> list[DemoSignIn]:
     """Woodstock, in no cluster, asks to deliver for itself alone: approved once, waiting now."""
     area = Area.objects.get(slug="oxfordshire")
     name = load_parish_names()[WOODSTOCK]
     council = _council(area, WOODSTOCK, name, Council.Kind.TOWN_COUNCIL)
+    email = f"clerk@{name.lower()}.example"
+    # Listed on every run, as parishes' people are, so that the table is the same the second time.
+    sign_in = [
+        DemoSignIn(email, "Clerk, asks the county for services", f"{name} ({area.name}, in no cluster)")
+    ]
     if IndividualRequest.objects.filter(council=council).exists():
-        return
-    clerk = _person(f"clerk@{name.lower()}.example", f"Clerk of {name}", DEFAULT_PASSWORD)
+        return sign_in
+    clerk = _person(email, f"Clerk of {name}", DEFAULT_PASSWORD)
     _council_role(council, clerk, CouncilRole.Kind.CLERK)
     officer = _person_by_email("officer@oxfordshire.example")
     # Both proposed to start with the next financial year.
@@ -566,3 +571,4 @@ def _seed_requests(today: datetime.date) -> None:
             with _dated(decided_at):
                 requests.decide_request(acting_user=officer, request=request, approve=True, reasons=reasons)
             IndividualRequest.objects.filter(pk=request.pk).update(decided_at=decided_at)
+    return sign_in

@@ -3,6 +3,7 @@ examples, their dates in order, one arrangement behind the season's pace, one ex
 agreement owed; and a second run changes nothing."""
 
 import datetime
+import re
 from decimal import Decimal
 from io import StringIO
 
@@ -211,6 +212,11 @@ def test_a_council_asks_to_deliver_for_itself_alone(seeded):
 def test_running_it_twice_changes_nothing(seeded):
     first = services_counts()
     latest = ClusterEvent.objects.latest("pk").pk, AuditEvent.objects.latest("pk").pk
-    call_command("seed_demo", stdout=StringIO())
+    output = StringIO()
+    call_command("seed_demo", stdout=output)
+    # The services' step lists the person it made in the printed table, on every run.
+    assert re.search(
+        r"^clerk@woodstock\.example +Clerk, asks the county for services +Woodstock ", output.getvalue(), re.M
+    )
     assert services_counts() == first
     assert (ClusterEvent.objects.latest("pk").pk, AuditEvent.objects.latest("pk").pk) == latest
