@@ -22,9 +22,8 @@ from .access import deciding_requests
 from .models import Arrangement, Assignment, IndividualRequest, TrainingRecord
 from .progress import behind_arrangement_ids
 from .seasons import season_of
+from .training import EXPIRING_SOON_DAYS
 
-# A volunteer's clerk hears of training this many days before it expires, or once it has.
-TRAINING_NOTICE_DAYS = 30
 # A request waits this long for the officers before they are reminded of it.
 REQUEST_WAIT_DAYS = 14
 # Volunteers work on arrangements agreed or running.
@@ -101,7 +100,7 @@ def record_behind(today: date) -> int:
 
 
 def training_due(today: date) -> QuerySet[TrainingRecord]:
-    """Training records expiring within TRAINING_NOTICE_DAYS (or expired) of volunteers still on the
+    """Training records expiring within EXPIRING_SOON_DAYS (or expired) of volunteers still on the
     register and assigned to an arrangement agreed or active, not renewed by a later record of the
     same course. Any course, not only those the service requires: a volunteer's first aid matters
     on a litter pick that requires none."""
@@ -114,7 +113,7 @@ def training_due(today: date) -> QuerySet[TrainingRecord]:
     return TrainingRecord.objects.filter(
         Exists(assigned),
         ~Exists(renewed),
-        expires_on__lte=today + timedelta(days=TRAINING_NOTICE_DAYS),
+        expires_on__lte=today + timedelta(days=EXPIRING_SOON_DAYS),
         volunteer__left_on__isnull=True,
     )
 

@@ -37,9 +37,12 @@ def training_refusal(volunteer: Volunteer, service: Service, on: date) -> str | 
     )
 
 
-# A certificate that runs out within this many days is shown as expiring, and counted on the
-# council's page, so that the clerk books the refresher in time.
-EXPIRING_WITHIN_DAYS = 60
+# "Expiring soon", the one figure for every place that says so: a certificate that runs out within
+# this many days is marked on the register and counted on the council's page, and its clerk is
+# reminded in the daily digest. Sixty rather than thirty because refresher courses (first aid,
+# chainsaw, traffic management) are booked some weeks ahead: a month's notice is often too late to
+# get a place before the old certificate lapses and the volunteer must stop work.
+EXPIRING_SOON_DAYS = 60
 
 
 class Standing(StrEnum):
@@ -56,7 +59,7 @@ STANDING_LABELS = {
 
 
 def standing(expires_on: date | None, today: date) -> Standing:
-    if expires_on is None or expires_on > today + timedelta(days=EXPIRING_WITHIN_DAYS):
+    if expires_on is None or expires_on > today + timedelta(days=EXPIRING_SOON_DAYS):
         return Standing.CURRENT
     if expires_on >= today:
         return Standing.EXPIRING
@@ -105,9 +108,9 @@ def latest_of_its_course() -> Exists:
 
 def with_standing(standing_wanted: Standing, today: date) -> Q:
     """A condition on Volunteer: a course of theirs, by its longest-lasting record, has this standing
-    (expiring within EXPIRING_WITHIN_DAYS, or expired). Not for CURRENT, which is every other case."""
+    (expiring within EXPIRING_SOON_DAYS, or expired). Not for CURRENT, which is every other case."""
     if standing_wanted == Standing.EXPIRING:
-        window = {"expires_on__gte": today, "expires_on__lte": today + timedelta(days=EXPIRING_WITHIN_DAYS)}
+        window = {"expires_on__gte": today, "expires_on__lte": today + timedelta(days=EXPIRING_SOON_DAYS)}
     else:
         window = {"expires_on__lt": today}
     return Q(

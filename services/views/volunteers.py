@@ -18,7 +18,7 @@ from parishes.forms import PersonNameField, form_data
 from .. import volunteers
 from ..access import get_arrangement_for_user, get_register_for_user, require, volunteer_council_ids
 from ..models import Assignment, TrainingCourse, Volunteer
-from ..training import EXPIRING_WITHIN_DAYS, STANDING_LABELS, Standing, courses_held
+from ..training import EXPIRING_SOON_DAYS, STANDING_LABELS, Standing, courses_held
 from ..volunteers import VolunteerError
 
 VOLUNTEERS_PER_PAGE = 50
@@ -192,7 +192,7 @@ class RegisterFilterForm(forms.Form):
         required=False,
         choices=[
             ("", "Any training"),
-            (Standing.EXPIRING, f"Training expiring within {EXPIRING_WITHIN_DAYS} days"),
+            (Standing.EXPIRING, f"Training expiring within {EXPIRING_SOON_DAYS} days"),
             (Standing.EXPIRED, "Training expired"),
         ],
         error_messages={"invalid_choice": "Select a training status from the list"},
@@ -233,7 +233,7 @@ def volunteer_register(request, council_id):
             "search": search,
             "filtered": filters != {"show": volunteers.SHOW_CURRENT, "training": ""},
             "page_obj": page,
-            "expiring_days": EXPIRING_WITHIN_DAYS,
+            "expiring_days": EXPIRING_SOON_DAYS,
         },
     )
 
@@ -506,7 +506,7 @@ def arrangement_volunteers(request, slug, number):
             "label": volunteers.arrangement_label(arrangement),
             "volunteers": people,
             "all_of_them": council_ids is None,
-            "expiring_days": EXPIRING_WITHIN_DAYS,
+            "expiring_days": EXPIRING_SOON_DAYS,
         },
     )
 
@@ -524,7 +524,7 @@ def council_volunteers_panel(request, council, permissions) -> str:
         {
             "council": council,
             "counts": volunteers.register_counts(council),
-            "expiring_days": EXPIRING_WITHIN_DAYS,
+            "expiring_days": EXPIRING_SOON_DAYS,
         },
         request=request,
     )

@@ -32,6 +32,7 @@ from services.models import (
 )
 from services.progress import behind_arrangement_ids
 from services.seasons import progress, season_of
+from services.training import EXPIRING_SOON_DAYS
 
 pytestmark = pytest.mark.django_db
 
@@ -123,7 +124,7 @@ def test_one_certificate_has_expired_and_one_expires_soon(seeded):
     assert TrainingRecord.objects.filter(expires_on__lt=today).count() == 1
     assert (
         TrainingRecord.objects.filter(
-            expires_on__gte=today, expires_on__lte=today + datetime.timedelta(30)
+            expires_on__gte=today, expires_on__lte=today + datetime.timedelta(EXPIRING_SOON_DAYS)
         ).count()
         == 1
     )

@@ -25,6 +25,7 @@ from services.models import (
     Volunteer,
 )
 from services.seasons import season_of
+from services.training import EXPIRING_SOON_DAYS, Standing, standing
 
 TODAY = timezone.localdate()
 DAY = datetime.timedelta(days=1)
@@ -120,6 +121,19 @@ def test_training_about_to_expire_reminds_the_volunteers_council_and_the_coordin
         assert reminder.due_on == record.expires_on
 
 
+def test_training_marked_expiring_on_the_register_is_the_training_reminded(cast, arrangement):
+    """One "expiring soon" for the register and the digest: the last day the register marks is the
+    last day the clerk is reminded of, and the day after is neither."""
+    last = TODAY + EXPIRING_SOON_DAYS * DAY
+    sam = volunteer(cast.council_b, expires_on=last, arrangement=arrangement)
+    assert standing(last, TODAY) == Standing.EXPIRING
+    assert list(reminders.training_due(TODAY)) == list(sam.training.all())
+
+    sam.training.update(expires_on=last + DAY)
+    assert standing(last + DAY, TODAY) == Standing.CURRENT
+    assert not reminders.training_due(TODAY).exists()
+
+
 @pytest.mark.parametrize(
     "case",
     ["expires later", "not assigned", "assignment ended", "left", "renewed", "does not expire", "ended"],
@@ -128,7 +142,7 @@ def test_training_that_needs_no_reminder(cast, arrangement, case):
     sam = volunteer(
         cast.council_b,
         expires_on={
-            "expires later": TODAY + (reminders.TRAINING_NOTICE_DAYS + 1) * DAY,
+            "expires later": TODAY + (EXPIRING_SOON_DAYS + 1) * DAY,
             "does not expire": None,
         }.get(case, TODAY),
         arrangement=None if case == "not assigned" else arrangement,
