@@ -1,7 +1,7 @@
 """Starting a cluster and the councils' membership of it: invitations, resolutions, leaving."""
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -355,10 +355,21 @@ _NEXT_STATUS = {
 }
 
 
+# What the apps above close when a cluster is dissolved, registered from their AppConfig.ready() (as
+# parishes.hooks does for ending a role) so that clusters never imports them. A consequence is
+# called with the cluster and says in words what it will close, for the confirmation page; a hook is
+# called as hook(acting_user=…, cluster=…, reason=…, on=…) inside the dissolving transaction, after
+# the cluster's own business is closed, and returns what it closed (lists of words) for the audit
+# record. A hook that refuses rolls the whole dissolution back.
+dissolve_consequences: list[Callable[[Cluster], list[str]]] = []
+dissolved_hooks: list[Callable[..., dict]] = []
+
+
 def what_dissolving_closes(cluster: Cluster) -> dict:
     """What dissolving the cluster withdraws or ends: the confirmation page lists it, and
-    move_status closes exactly these."""
+    move_status closes exactly these (and what the other apps' consequences say)."""
     return {
+        "consequences": [said for describe in dissolve_consequences for said in describe(cluster)],
         "decisions": cluster.decisions.filter(status=Decision.Status.PROPOSED).order_by("number"),
         "positions": cluster.positions.filter(ended_on__isnull=True)
         .select_related("user", "council")
@@ -369,7 +380,7 @@ def what_dissolving_closes(cluster: Cluster) -> dict:
     }
 
 
-def _close_for_dissolution(*, acting_user, cluster: Cluster) -> dict:
+def _close_for_dissolution(*, acting_user, cluster: Cluster, reason: str, on: date) -> dict:
     """Withdraw the open proposals and invitations and end every position, for the audit record.
 
     Proposals are withdrawn in bulk, not one by one through withdraw_decision: that asks whether the
@@ -388,11 +399,14 @@ def _close_for_dissolution(*, acting_user, cluster: Cluster) -> dict:
         end_position(acting_user=acting_user, position=position, cause="the cluster was dissolved")
     invitations = list(closing["invitations"])
     Membership.objects.filter(pk__in=[m.pk for m in invitations]).update(status=Membership.Status.WITHDRAWN)
-    return {
+    closed = {
         "decisions_withdrawn": [f"{d.number}. {d.title}" for d in decisions],
         "positions_ended": [f"{p.get_kind_display()}: {p.user} ({p.council})" for p in positions],
         "invitations_withdrawn": [m.council.name for m in invitations],
     }
+    for hook in dissolved_hooks:
+        closed.update(hook(acting_user=acting_user, cluster=cluster, reason=reason, on=on))
+    return closed
 
 
 @transaction.atomic
@@ -428,7 +442,7 @@ def move_status(
             "reason": reason,
             "resolution_ref": minute_ref,
             "resolved_on": resolved_on.isoformat(),
-            **_close_for_dissolution(acting_user=acting_user, cluster=cluster),
+            **_close_for_dissolution(acting_user=acting_user, cluster=cluster, reason=reason, on=today),
         }
         cluster.dissolved_on = today
     cluster.status = to

@@ -33,6 +33,13 @@ class ServicesConfig(AppConfig):
 
         cluster_sections.append(("services", "Services", "services:cluster"))
 
+        from clusters.membership import dissolve_consequences, dissolved_hooks
+
+        from .arrangements import close_for_dissolution, dissolving_closes
+
+        dissolve_consequences.append(dissolving_closes)
+        dissolved_hooks.append(close_for_dissolution)
+
         from clusters.reminders import reminder_kinds
 
         from . import dashboard, panels  # noqa: F401  (register the services' panels on parishes' pages)

@@ -106,6 +106,9 @@ AUDIT: dict = {
         "charging": "How it is charged",
         "rate": "Rate",
         "volunteers_unassigned": "Volunteers' assignments ended",
+        # In the record of the cluster's dissolution (clusters.membership.dissolved_hooks).
+        "arrangements_ended": "Service arrangements ended",
+        "arrangements_withdrawn": "Service arrangements withdrawn",
     },
     "values": {
         "arrangement_status": dict(Status.choices),
@@ -524,13 +527,13 @@ def withdraw_arrangement(*, acting_user, arrangement: Arrangement, reason: str) 
         raise ArrangementError("Only the person who proposed it or the lead council can withdraw a proposal.")
     if not reason.strip():
         raise ArrangementError("Enter why the proposal is withdrawn", "reason")
-    _move(
+    _close(
         arrangement,
-        Status.WITHDRAWN,
         acting_user,
+        timezone.localdate(),
+        f"Proposal withdrawn: {reason.strip()}",
         "proposal withdrawn",
-        ended_on=timezone.localdate(),
-        end_reason=f"Proposal withdrawn: {reason.strip()}"[:300],
+        Status.WITHDRAWN,
     )
     asked = {row.council_id for row in arrangement.served.all()} | {arrangement.lead_council_id}
     _tell(
@@ -571,30 +574,96 @@ def end_arrangement(
     if not reason.strip():
         raise ArrangementError("Enter why the arrangement is ending", "reason")
     check_end_date(arrangement, ended_on)
-    _end(arrangement, acting_user, ended_on, reason.strip(), "ended by the lead council or the cluster")
+    _close(arrangement, acting_user, ended_on, reason.strip(), "ended by the lead council or the cluster")
     return arrangement
 
 
-def _end(arrangement: Arrangement, actor, ended_on: datetime.date, reason: str, why: str) -> None:
+def _close(
+    arrangement: Arrangement, actor, ended_on: datetime.date, reason: str, why: str, status=Status.ENDED
+) -> None:
+    """Ended (or withdrawn, when it never ran) on `ended_on`, its volunteers' assignments with it."""
     closed = arrangement.assignments.filter(ended_on__isnull=True).update(ended_on=ended_on)
     before = arrangement.status
-    arrangement.status = Status.ENDED
+    arrangement.status = status
     arrangement.ended_on = ended_on
     arrangement.end_reason = reason[:300]
     arrangement.save(update_fields=["status", "ended_on", "end_reason"])
     audit.record(
         actor=actor,
         cluster=arrangement.cluster,
-        action="arrangement.ended",
-        summary=f"Arrangement {arrangement.number} ({arrangement.service.name}) ended: {why}",
+        action=f"arrangement.{status}",
+        summary=f"Arrangement {arrangement.number} ({arrangement.service.name}) "
+        f"{Status(status).label.lower()}: {why}",
         before={"arrangement_status": before},
         after={
-            "arrangement_status": Status.ENDED,
+            "arrangement_status": status,
             "ended_on": ended_on.isoformat(),
             "end_reason": arrangement.end_reason,
             "volunteers_unassigned": closed,
         },
     )
+
+
+# Dissolving the cluster (clusters.membership's registries, filled in services.apps)
+
+
+def _open_arrangements(cluster: Cluster):
+    return (
+        Arrangement.objects.filter(cluster=cluster)
+        .exclude(status__in=Arrangement.CLOSED)
+        .select_related("service")
+        .order_by("number")
+    )
+
+
+def _named(arrangements: Iterable[Arrangement]) -> list[str]:
+    return [f"{a.number}. {a.service.name}" for a in arrangements]
+
+
+def dissolving_closes(cluster: Cluster) -> list[str]:
+    """What dissolving the cluster does to its arrangements, in words for the confirmation page."""
+    arrangements = list(_open_arrangements(cluster))
+    running = [a for a in arrangements if a.status == Status.ACTIVE]
+    waiting = [a for a in arrangements if a.status != Status.ACTIVE]
+    said = []
+    if running:
+        said.append(
+            f"{len(running)} service arrangement{'s' if len(running) != 1 else ''} will end today, "
+            f"and their volunteers' assignments with them: {'; '.join(_named(running))}."
+        )
+    if waiting:
+        said.append(
+            f"{len(waiting)} service arrangement{'s' if len(waiting) != 1 else ''} not yet started "
+            f"will be withdrawn: {'; '.join(_named(waiting))}."
+        )
+    return said
+
+
+def close_for_dissolution(*, acting_user, cluster: Cluster, reason: str, on: datetime.date) -> dict:
+    """Inside the dissolving transaction: the running arrangements end on the day, with the reason;
+    those not yet started (proposed or agreed) are withdrawn. Not through end_arrangement or
+    withdraw_arrangement, which ask whether the person keeps each one: dissolving is the cluster's
+    own decision."""
+    arrangements = list(_open_arrangements(cluster).select_for_update(of=("self",)))
+    why = "the cluster was dissolved"
+    for arrangement in arrangements:
+        if arrangement.status == Status.ACTIVE:
+            _close(arrangement, acting_user, on, f"The cluster was dissolved: {reason}", why)
+        else:
+            _close(
+                arrangement,
+                acting_user,
+                on,
+                f"Withdrawn: the cluster was dissolved: {reason}",
+                why,
+                Status.WITHDRAWN,
+            )
+    closed = {
+        "arrangements_ended": _named(a for a in arrangements if a.status == Status.ENDED),
+        "arrangements_withdrawn": _named(a for a in arrangements if a.status == Status.WITHDRAWN),
+    }
+    # A cluster without arrangements leaves no empty lines in the record of its dissolution.
+    return {key: names for key, names in closed.items() if names}
 
 
 # Keeping
@@ -685,7 +754,7 @@ def run_daily(today: datetime.date | None = None) -> DailyOutcome:
                 and arrangement.ends_on
                 and arrangement.ends_on < today
             ):
-                _end(
+                _close(
                     arrangement,
                     None,
                     arrangement.ends_on,
