@@ -23,7 +23,7 @@ from parishes.models import Council
 
 from .access import ArrangementPermissions
 from .models import QUANTITY_CEILING, Arrangement, Delivery, Service, Site, Volunteer
-from .photos import PhotoError, check_photo
+from .photos import PhotoError, check_photo, without_metadata
 from .training import training_refusal
 
 Unit = Service.Unit
@@ -239,6 +239,7 @@ def record_delivery(
     if photo:
         try:
             photo_type = check_photo(photo).kind
+            photo = without_metadata(photo, photo_type)
         except PhotoError as error:
             raise DeliveryError(str(error), "photo") from None
     delivery = Delivery(
@@ -256,7 +257,8 @@ def record_delivery(
         recorded_by=acting_user,
     )
     if photo:
-        # Stored under a generated name (delivery_photo_upload_to), never the uploaded one.
+        # Stored under a generated name (delivery_photo_upload_to), never the uploaded one, and
+        # without the uploaded file's metadata (its GPS position among it).
         delivery.photo.save("photo", photo, save=False)
     delivery.save()
     audit.record(

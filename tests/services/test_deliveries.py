@@ -12,7 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
-from PIL import Image
+from PIL import Image, ImageFile
 
 from clusters.models import ClusterEvent, Membership
 from parishes import services as parish_services
@@ -335,6 +335,58 @@ def test_a_photo_is_stored_under_a_generated_name_and_served_to_readers_only(
     a_line = line(arrangement, cast.council_a, photo=recorded.photo.name, photo_type="png")
     assert client_for(cast.clerk_b).get(url("delivery_photo", arrangement, a_line.pk)).status_code == 404
     assert client_for(cast.clerk_c).get(url("delivery_photo", arrangement, recorded.pk)).status_code == 404
+
+
+def jpeg_from_a_phone(size=(40, 30)) -> bytes:
+    """A JPEG as a phone writes it: EXIF with where it was taken (GPS) and the phone's make, an
+    orientation (6: turn a quarter clockwise to show it upright), a comment."""
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"  # Make
+    exif[0x0112] = 6  # Orientation
+    exif.get_ifd(0x8825).update({1: "N", 2: (54.0, 28.0, 12.5), 3: "W", 4: (2.0, 21.0, 3.25)})  # GPS
+    out = io.BytesIO()
+    Image.new("RGB", size, "green").save(out, "JPEG", exif=exif, comment=b"Kirkby verge, 54.47N 2.35W")
+    return out.getvalue()
+
+
+def test_a_photo_is_stored_upright_without_its_exif_and_gps_position(cast, arrangement, client_for):
+    original = jpeg_from_a_phone()
+    with Image.open(io.BytesIO(original)) as sent:
+        assert sent.getexif().get_ifd(0x8825)  # the test's photo does carry a position
+
+    photo = SimpleUploadedFile("verge.jpg", original, content_type="image/jpeg")
+    response = client_for(cast.clerk_a).post(url("record", arrangement), body(cast, photo=photo))
+
+    assert response.status_code == 302
+    recorded = Delivery.objects.get()
+    stored = recorded.photo.read()
+    assert b"Exif" not in stored and b"PhoneMaker" not in stored and b"Kirkby verge" not in stored
+    with Image.open(io.BytesIO(stored)) as kept:
+        assert kept.format == "JPEG" and recorded.photo_type == "jpeg"
+        assert not kept.getexif() and "comment" not in kept.info
+        assert kept.size == (30, 40)  # turned upright by the orientation it lost
+
+
+def test_a_jpeg_cut_short_is_refused_when_decoded(cast, arrangement, monkeypatch):
+    # Pillow's verify() reads a JPEG's headers only: this one passes it and fails to decode.
+    # WeasyPrint, once imported, lets Pillow pad such a picture with grey (LOAD_TRUNCATED_IMAGES);
+    # Pillow's default is what is tested here.
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", False)
+    out = io.BytesIO()
+    Image.effect_noise((400, 300), 64).convert("RGB").save(out, "JPEG")
+    cut = SimpleUploadedFile("verge.jpg", out.getvalue()[:20000], content_type="image/jpeg")
+    with pytest.raises(DeliveryError, match="The selected photo is damaged") as refused:
+        deliveries.record_delivery(
+            acting_user=cast.clerk_a,
+            arrangement=arrangement,
+            council=cast.council_b,
+            done_on=YESTERDAY,
+            quantity=Decimal(1),
+            done_by="Grounds team",
+            photo=cut,
+        )
+    assert refused.value.field == "photo"
+    assert not Delivery.objects.exists()
 
 
 # Reversal
