@@ -55,7 +55,7 @@ def _person(email):
     return get_user_model().objects.get(email=email)
 
 
-def _at(day: datetime.date, hour: int = 10, minute: int = 0) -> datetime.datetime:
+def past_moment(day: datetime.date, hour: int = 10, minute: int = 0) -> datetime.datetime:
     """A moment of a past day, never later than now (so that a stamp on today stays in the past)."""
     moment = timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, minute)))
     return min(moment, timezone.now())
@@ -99,7 +99,7 @@ class _Cast:
         return self.lead_clerk if council == self.lead else self.secretary
 
 
-def _minute_ref(day: datetime.date) -> str:
+def minute_ref_of(day: datetime.date) -> str:
     return f"{day:%y}/{day.timetuple().tm_yday:03d}"
 
 
@@ -111,7 +111,7 @@ def _seed_cluster(area: Area, data: dict) -> None:
     cast = _Cast(data, lead)
     formed_on = add_months(today, -data["formed_months_ago"])
 
-    with _dated(_at(formed_on)):
+    with _dated(past_moment(formed_on)):
         cluster = membership.start_cluster(
             acting_user=cast.lead_clerk,
             area=area,
@@ -123,10 +123,10 @@ def _seed_cluster(area: Area, data: dict) -> None:
             formed_on=formed_on,
         )
     # The lead council is a member from the start; the service dates its membership now.
-    Membership.objects.filter(cluster=cluster).update(invited_at=_at(formed_on))
+    Membership.objects.filter(cluster=cluster).update(invited_at=past_moment(formed_on))
     # Each council resolves to join at its own next meeting, two to eight weeks after the invitation;
     # its clerk records the resolution the next morning.
-    invited_at = _at(formed_on, 11)
+    invited_at = past_moment(formed_on, 11)
     joined = [formed_on]
     for i, council in enumerate(others):
         with _dated(invited_at):
@@ -135,17 +135,17 @@ def _seed_cluster(area: Area, data: dict) -> None:
             )
         Membership.objects.filter(pk=invitation.pk).update(invited_at=invited_at)
         resolved_on = formed_on + datetime.timedelta(days=14 + (i * 11) % 43)
-        with _dated(_at(resolved_on + DAY, 9, 30)):
+        with _dated(past_moment(resolved_on + DAY, 9, 30)):
             membership.answer_invitation(
                 acting_user=cast.secretary,
                 membership=invitation,
                 accept=True,
-                minute_ref=_minute_ref(resolved_on),
+                minute_ref=minute_ref_of(resolved_on),
                 resolved_on=resolved_on,
             )
         joined.append(resolved_on)
     active_since = max(joined) + DAY
-    with _dated(_at(active_since)):
+    with _dated(past_moment(active_since)):
         membership.move_status(acting_user=cast.lead_clerk, cluster=cluster, to="active")
     # The service makes a cluster active today.
     Cluster.objects.filter(pk=cluster.pk).update(active_since=active_since)
@@ -164,7 +164,7 @@ def _seed_officers(cluster, data, cast, councils, others, first_meeting) -> None
     """A new cluster has no chair: the lead council's clerk records the meeting that chose one, a
     councillor of a member council; the chair then appoints the secretary, the clerk most councils share."""
     rotating = data["name"] == ROTATING_CHAIR
-    with _dated(_at(first_meeting, 20)):
+    with _dated(past_moment(first_meeting, 20)):
         leadership.fill_vacancy(
             acting_user=cast.lead_clerk,
             cluster=cluster,
@@ -199,7 +199,7 @@ def _end_the_chairs_term(cluster, days_ago: int) -> None:
     last_day = timezone.localdate() - datetime.timedelta(days=days_ago)
     # Stands in for the passing of time: appointments refuse a term that has already ended.
     Position.objects.filter(pk=position.pk).update(ends_on=last_day)
-    with _dated(_at(last_day + DAY, 6)):
+    with _dated(past_moment(last_day + DAY, 6)):
         leadership.vacate(
             acting_user=None,
             position=position,
@@ -209,13 +209,13 @@ def _end_the_chairs_term(cluster, days_ago: int) -> None:
 
 
 def _adopt(version: DocumentVersion, council: Council, clerk, resolved_on: datetime.date) -> None:
-    recorded_at = _at(resolved_on + DAY, 9, 30)
+    recorded_at = past_moment(resolved_on + DAY, 9, 30)
     with _dated(recorded_at):
         adoption = documents.record_adoption(
             acting_user=clerk,
             version=version,
             council=council,
-            minute_ref=_minute_ref(resolved_on),
+            minute_ref=minute_ref_of(resolved_on),
             resolved_on=resolved_on,
         )
     Adoption.objects.filter(pk=adoption.pk).update(recorded_at=recorded_at)
@@ -225,7 +225,7 @@ def _seed_documents(cluster, cast, others, first_meeting) -> None:
     today = timezone.localdate()
     kind, name = FOUNDING_DOCUMENT[cluster.formality]
     drafted_on = first_meeting + datetime.timedelta(days=14)
-    drafted_at = _at(drafted_on)
+    drafted_at = past_moment(drafted_on)
     with _dated(drafted_at):
         founding = documents.create_document(
             acting_user=cast.secretary,
@@ -258,7 +258,7 @@ def _seed_documents(cluster, cast, others, first_meeting) -> None:
         )
     # Later the cluster revises it, and half the councils have adopted the revision so far.
     revised_on = drafted_on + (today - drafted_on) * 3 // 5
-    revised_at = _at(revised_on)
+    revised_at = past_moment(revised_on)
     with _dated(revised_at):
         version = documents.add_version(
             acting_user=cast.secretary,
@@ -294,7 +294,7 @@ def _seed_decisions(cluster, story: dict, cast, others, first_meeting) -> None:
     secretary_for = others[len(others) // 2]
 
     def propose(state, day, method, by_lead=True, corrects=None) -> Decision:
-        proposed_at = _at(day)
+        proposed_at = past_moment(day)
         with _dated(proposed_at):
             decision = decisions.propose_decision(
                 acting_user=cast.lead_clerk if by_lead else cast.secretary,
@@ -309,7 +309,7 @@ def _seed_decisions(cluster, story: dict, cast, others, first_meeting) -> None:
         return decision
 
     def decide(decision, approve, day, reasons) -> Decision:
-        decided_at = _at(day, 18)
+        decided_at = past_moment(day, 18)
         with _dated(decided_at):
             decision = decisions.decide(
                 acting_user=cast.chair, decision=decision, approve=approve, reasons=reasons
@@ -318,14 +318,14 @@ def _seed_decisions(cluster, story: dict, cast, others, first_meeting) -> None:
         return decision
 
     def vote(decision, council, choice, resolved_on) -> None:
-        recorded_at = _at(resolved_on + DAY, 9, 30)
+        recorded_at = past_moment(resolved_on + DAY, 9, 30)
         with _dated(recorded_at):
             decisions.record_vote(
                 acting_user=cast.clerk_of(council),
                 decision=decision,
                 council=council,
                 choice=choice,
-                minute_ref=_minute_ref(resolved_on),
+                minute_ref=minute_ref_of(resolved_on),
                 resolved_on=resolved_on,
             )
         Vote.objects.filter(decision=decision, council=council).update(recorded_at=recorded_at)
@@ -351,7 +351,7 @@ def _seed_decisions(cluster, story: dict, cast, others, first_meeting) -> None:
         vote(ratified, council, choice, resolved_on)
 
     withdrawn = propose("withdrawn", days["withdrawn"], Decision.Method.CHAIR, by_lead=False)
-    withdrawn_at = _at(days["withdrawn"] + 12 * DAY)
+    withdrawn_at = past_moment(days["withdrawn"] + 12 * DAY)
     with _dated(withdrawn_at):
         decisions.withdraw_decision(acting_user=cast.secretary, decision=withdrawn)
     Decision.objects.filter(pk=withdrawn.pk).update(withdrawn_at=withdrawn_at)
@@ -371,7 +371,7 @@ def _seed_objectives(cluster, plans: list[dict], cast, councils, first_meeting) 
     for i, plan in enumerate(plans):
         months = plan["review_every_months"]
         created_on = set_from + datetime.timedelta(days=10 * i)
-        created_at = _at(created_on)
+        created_at = past_moment(created_on)
         first_review = add_months(created_on, months)
         with _dated(created_at, after={"next review": first_review.isoformat()}):
             objective = objectives.create_objective(
@@ -392,7 +392,7 @@ def _seed_objectives(cluster, plans: list[dict], cast, councils, first_meeting) 
             if overdue
             else today - datetime.timedelta(days=12 + 9 * i)
         )
-        reported_at = _at(reported_on, 19)
+        reported_at = past_moment(reported_on, 19)
         next_review = add_months(reported_on, months)
         with _dated(reported_at, after={"next review": next_review.isoformat()}):
             update = objectives.record_progress(

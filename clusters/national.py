@@ -209,7 +209,7 @@ FURTHER_DOCUMENTS = (
 )
 
 
-def _at(day: datetime.date, hour: int = 10, minute: int = 0) -> datetime.datetime:
+def past_moment(day: datetime.date, hour: int = 10, minute: int = 0) -> datetime.datetime:
     """A moment of a past day, never later than now (a stamp on today stays in the past)."""
     moment = timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, minute)))
     return min(moment, timezone.now())
@@ -219,7 +219,7 @@ def _between(rng: random.Random, start: datetime.date, end: datetime.date) -> da
     return start + datetime.timedelta(days=rng.randint(0, max(0, (end - start).days)))
 
 
-def _minute_ref(rng: random.Random, day: datetime.date) -> str:
+def random_minute_ref(rng: random.Random, day: datetime.date) -> str:
     return f"{rng.randint(1, 180)}/{day:%y}"
 
 
@@ -441,7 +441,7 @@ class _Writer:
         (ObjectiveUpdate, ObjectiveUpdate, "objective updates"),
         (ClusterEvent, ClusterEvent, "cluster events"),
     )
-    # Rows nothing points to, the most numerous by far, kept as plain values (see _insert).
+    # Rows nothing points to, the most numerous by far, kept as plain values (see insert_rows).
     LEAVES = (Adoption, Vote, ObjectiveUpdate, ClusterEvent)
 
     def __init__(self, load: NationalLoad, clerks: dict[int, int], councillors: dict[int, int]):
@@ -474,13 +474,13 @@ class _Writer:
         for key, model, label in self.ORDER:
             rows = self.rows.pop(key, [])
             if key in self.LEAVES:
-                _insert(model, rows)
+                insert_rows(model, rows)
             else:
                 model.objects.bulk_create(rows, batch_size=BATCH)
             self.load.add(label, len(rows))
 
 
-def _insert(model, rows: list[dict]) -> None:
+def insert_rows(model, rows: list[dict]) -> None:
     """Write rows of field values (a saved instance standing for its key) in one stream.
 
     For the audit records, votes, adoptions and progress reports: hundreds of thousands of rows, for
@@ -579,7 +579,7 @@ class _Story:
             self.starter,
             "cluster.started",
             f"Cluster started with {self.lead} as its lead",
-            _at(formed),
+            past_moment(formed),
             after={
                 "name": cluster.name,
                 "lead": self.lead.name,
@@ -592,7 +592,7 @@ class _Story:
                 council=self.lead,
                 status=Membership.Status.MEMBER,
                 invited_by_id=self.starter,
-                invited_at=_at(formed),
+                invited_at=past_moment(formed),
                 joined_on=formed,
                 answered_by_id=self.starter,
             )
@@ -615,7 +615,7 @@ class _Story:
                 self.starter,
                 "cluster.status",
                 "The cluster became active",
-                _at(cluster.active_since),
+                past_moment(cluster.active_since),
                 before={"status": Cluster.Status.FORMING},
                 after={"status": Cluster.Status.ACTIVE},
             )
@@ -629,15 +629,19 @@ class _Story:
                 council=council,
                 status=status,
                 invited_by_id=self.starter,
-                invited_at=_at(invited_on, 11),
+                invited_at=past_moment(invited_on, 11),
             )
         )
         self.w.event(
-            cluster, self.starter, "membership.invited", f"{council} invited to join", _at(invited_on, 11)
+            cluster,
+            self.starter,
+            "membership.invited",
+            f"{council} invited to join",
+            past_moment(invited_on, 11),
         )
         if status == Membership.Status.INVITED:
             return
-        minute = _minute_ref(rng, resolved)
+        minute = random_minute_ref(rng, resolved)
         membership.join_minute_ref, membership.join_resolution_on = minute, resolved
         membership.answered_by_id = self.clerk(council)
         accepted = status != Membership.Status.DECLINED
@@ -646,7 +650,7 @@ class _Story:
             self.clerk(council),
             "membership.joined" if accepted else "membership.declined",
             f"{council} {'accepted' if accepted else 'declined'} the invitation (minute {minute})",
-            _at(resolved + DAY, 9, 30),
+            past_moment(resolved + DAY, 9, 30),
             after={"minute_ref": minute, "resolved_on": resolved.isoformat()},
         )
         if not accepted:
@@ -658,13 +662,13 @@ class _Story:
         left = _between(rng, resolved + 30 * DAY, max(resolved + 30 * DAY, self.today))
         left = min(left, self.today)
         membership.left_on = membership.leave_resolution_on = left
-        membership.leave_minute_ref = _minute_ref(rng, left)
+        membership.leave_minute_ref = random_minute_ref(rng, left)
         self.w.event(
             cluster,
             self.clerk(council),
             "membership.left",
             f"{council} left the cluster (minute {membership.leave_minute_ref})",
-            _at(left + DAY, 9, 30),
+            past_moment(left + DAY, 9, 30),
             after={"minute_ref": membership.leave_minute_ref, "resolved_on": left.isoformat()},
         )
 
@@ -691,7 +695,7 @@ class _Story:
             appointed_by,
             "position.appointed",
             f"{council} ({label.lower()}) appointed",
-            _at(starts_on, 20),
+            past_moment(starts_on, 20),
             after={
                 "position": label,
                 "from": starts_on.isoformat(),
@@ -714,7 +718,7 @@ class _Story:
             None,
             "position.ended",
             f"The {label.lower()} for {position.council} stood down: {cause}",
-            _at(ended_on, 6),
+            past_moment(ended_on, 6),
             before={"position": label},
             after={"ended_on": ended_on.isoformat(), "cause": cause},
         )
@@ -786,7 +790,7 @@ class _Story:
             self.starter,
             "rota.set",
             f"Rota set: {len(rota)} councils, {months} months each",
-            _at(first, 20),
+            past_moment(first, 20),
             before={"order": ""},
             after={"order": ", ".join(c.name for c in rota), "months": months},
         )
@@ -832,7 +836,7 @@ class _Story:
                     kind=kind,
                     title=title,
                     created_by_id=self.starter,
-                    created_at=_at(drafted),
+                    created_at=past_moment(drafted),
                 )
             )
             days = [drafted]
@@ -853,7 +857,7 @@ class _Story:
                 self.starter,
                 "document.created",
                 f"{GovernanceDocument.Kind(kind).label} “{title}” added",
-                _at(drafted),
+                past_moment(drafted),
                 after={
                     "title": title,
                     "kind": GovernanceDocument.Kind(kind).label,
@@ -872,7 +876,7 @@ class _Story:
                 text=DOCUMENT_TEXT,
                 notes="" if number == 1 else "Revised after the annual review",
                 created_by_id=self.starter,
-                created_at=_at(day),
+                created_at=past_moment(day),
             )
         )
         if number > 1:
@@ -881,7 +885,7 @@ class _Story:
                 self.starter,
                 "document.version_added",
                 f"Version {number} of “{document.title}” added",
-                _at(day),
+                past_moment(day),
                 before={"version": number - 1},
                 after={"version": number, "content": "text", "notes": version.notes},
             )
@@ -891,7 +895,7 @@ class _Story:
             resolved = day + datetime.timedelta(days=rng.randint(10, 70))
             if joined is None or resolved > self.plan.end or rng.random() > share:
                 continue
-            minute = _minute_ref(rng, resolved)
+            minute = random_minute_ref(rng, resolved)
             self.w.leaf(
                 Adoption,
                 version=version,
@@ -899,14 +903,14 @@ class _Story:
                 minute_ref=minute,
                 resolved_on=resolved,
                 recorded_by_id=self.clerk(council),
-                recorded_at=_at(resolved + DAY, 9, 30),
+                recorded_at=past_moment(resolved + DAY, 9, 30),
             )
             self.w.event(
                 self.cluster,
                 self.clerk(council),
                 "document.adopted",
                 f"{council} adopted version {number} of “{document.title}” (minute {minute})",
-                _at(resolved + DAY, 9, 30),
+                past_moment(resolved + DAY, 9, 30),
                 after={
                     "council": council.name,
                     "version": number,
@@ -949,7 +953,7 @@ class _Story:
                     threshold=cluster.ratification_threshold,
                     proposed_by_id=self.clerk(proposer),
                     proposing_council=proposer,
-                    proposed_at=_at(day, 10),
+                    proposed_at=past_moment(day, 10),
                     corrects=corrects,
                 ),
                 "corrections" if corrects else None,
@@ -997,7 +1001,7 @@ class _Story:
 
     def _withdraw(self, decision, day, actor_id):
         decision.status = Decision.Status.WITHDRAWN
-        decision.withdrawn_at, decision.withdrawn_by_id = _at(day, 12), actor_id
+        decision.withdrawn_at, decision.withdrawn_by_id = past_moment(day, 12), actor_id
         self.w.event(
             self.cluster,
             actor_id,
@@ -1016,9 +1020,11 @@ class _Story:
         if decided >= self.plan.end or decider is None or rng.random() < 0.01:
             return
         if rng.random() < 0.88:
-            self._close(decision, Decision.Status.APPROVED, _at(decided, 18), decider, "")
+            self._close(decision, Decision.Status.APPROVED, past_moment(decided, 18), decider, "")
         else:
-            self._close(decision, Decision.Status.REJECTED, _at(decided, 18), decider, rng.choice(REASONS))
+            self._close(
+                decision, Decision.Status.REJECTED, past_moment(decided, 18), decider, rng.choice(REASONS)
+            )
 
     def _ratify(self, decision, day, members):
         """Each member council resolves at its own meeting; the vote that settles the outcome (as
@@ -1037,8 +1043,8 @@ class _Story:
             if resolved >= self.plan.end:
                 break
             choice = rng.choices(Vote.Choice.values, (100 - against - 10, against, 6, 4))[0]
-            minute = _minute_ref(rng, resolved)
-            recorded = _at(resolved + DAY, 9, 30)
+            minute = random_minute_ref(rng, resolved)
+            recorded = past_moment(resolved + DAY, 9, 30)
             self.w.leaf(
                 Vote,
                 decision=decision,
@@ -1076,20 +1082,20 @@ class _Story:
         withdrawn = []
         for decision in [*self.w.rows[Decision], *self.w.rows["corrections"]]:
             if decision.cluster is cluster and decision.status == Decision.Status.PROPOSED:
-                decision.status, decision.withdrawn_at = Decision.Status.WITHDRAWN, _at(day, 12)
+                decision.status, decision.withdrawn_at = Decision.Status.WITHDRAWN, past_moment(day, 12)
                 withdrawn.append(f"{decision.number}. {decision.title}")
         ended = []
         for position in self.w.rows[Position]:
             if position.cluster is cluster and position.ended_on is None:
                 self._end(position, day, "the cluster was dissolved")
                 ended.append(f"{position.get_kind_display()}: {position.council}")
-        minute = _minute_ref(rng, day)
+        minute = random_minute_ref(rng, day)
         self.w.event(
             cluster,
             self.starter,
             "cluster.status",
             "The cluster became dissolved: the member councils agreed to end it",
-            _at(day, 12),
+            past_moment(day, 12),
             before={"status": Cluster.Status.ACTIVE},
             after={
                 "status": Cluster.Status.DISSOLVED,
@@ -1127,7 +1133,7 @@ class _Story:
                     review_every_months=months,
                     next_review_on=add_months(created, months),
                     created_by_id=officer,
-                    created_at=_at(created),
+                    created_at=past_moment(created),
                 )
             )
             self.w.event(
@@ -1163,7 +1169,7 @@ class _Story:
                 status = rng.choices(
                     (Objective.Status.GREEN, Objective.Status.AMBER, Objective.Status.RED), (50, 32, 18)
                 )[0]
-            at = _at(day, 19)
+            at = past_moment(day, 19)
             before = {
                 "status": objective.get_status_display(),
                 "progress": f"{objective.progress}%",

@@ -61,7 +61,7 @@ def _kind(name: str, meeting: bool) -> str:
     return Council.Kind.PARISH_MEETING if meeting else Council.Kind.PARISH_COUNCIL
 
 
-def _council(area: Area, code: str, name: str, kind: str) -> Council:
+def ensure_council(area: Area, code: str, name: str, kind: str) -> Council:
     population = (
         _illustrative(code, 4000, 9000)
         if kind == Council.Kind.TOWN_COUNCIL
@@ -88,7 +88,7 @@ def _council(area: Area, code: str, name: str, kind: str) -> Council:
     return council
 
 
-def _person(email: str, name: str, password: str):
+def ensure_person(email: str, name: str, password: str):
     User = get_user_model()
     user = User.objects.filter(email=email).first()
     if user is None:
@@ -106,7 +106,7 @@ def _role_started_on(council: Council, user) -> datetime.date:
     )
 
 
-def _council_role(council: Council, user, kind: str) -> None:
+def ensure_council_role(council: Council, user, kind: str) -> None:
     if CouncilRole.objects.filter(council=council, user=user, kind=kind, ended_on__isnull=True).exists():
         return
     role = services.grant_council_role(acting_user=None, council=council, user=user, kind=kind)
@@ -132,7 +132,7 @@ def seed_demo(password: str = DEFAULT_PASSWORD) -> list[DemoSignIn]:
 
     def person(email, name, role, place):
         sign_ins.append(DemoSignIn(email, role, str(place)))
-        return _person(email, name, password)
+        return ensure_person(email, name, password)
 
     for area_data in load_demo()["areas"]:
         slug = AREA_SLUGS.get(area_data["name"], slugify(area_data["name"]))
@@ -154,7 +154,7 @@ def seed_demo(password: str = DEFAULT_PASSWORD) -> list[DemoSignIn]:
             # The smallest-coded members stand in for the cluster's parish meetings.
             others = [code for code in cluster["members"] if code != lead_code]
             meetings = set(sorted(others, reverse=True)[: cluster.get("parish_meetings", 0)])
-            lead = _council(area, lead_code, names[lead_code], _kind(names[lead_code], False))
+            lead = ensure_council(area, lead_code, names[lead_code], _kind(names[lead_code], False))
             lead_slug = slugify(lead.name)
             for kind, word in (
                 (CouncilRole.Kind.CLERK, "clerk"),
@@ -163,7 +163,7 @@ def seed_demo(password: str = DEFAULT_PASSWORD) -> list[DemoSignIn]:
             ):
                 label = CouncilRole.Kind(kind).label
                 user = person(f"{word}@{lead_slug}.example", f"{label} of {lead.name}", label, lead)
-                _council_role(lead, user, kind)
+                ensure_council_role(lead, user, kind)
             # One clerk serves the cluster's other, smaller councils, as often happens, and is
             # the cluster's secretary (clusters.demo appoints them).
             shared_clerk = person(
@@ -173,8 +173,8 @@ def seed_demo(password: str = DEFAULT_PASSWORD) -> list[DemoSignIn]:
                 f"{len(others)} councils of {cluster['name']}",
             )
             for code in others:
-                council = _council(area, code, names[code], _kind(names[code], code in meetings))
-                _council_role(council, shared_clerk, CouncilRole.Kind.CLERK)
+                council = ensure_council(area, code, names[code], _kind(names[code], code in meetings))
+                ensure_council_role(council, shared_clerk, CouncilRole.Kind.CLERK)
             # The chair is a councillor of a member council, chosen by the cluster (clusters.demo
             # appoints them); the clerks serve it.
             chair = cluster["chair"]
@@ -186,10 +186,10 @@ def seed_demo(password: str = DEFAULT_PASSWORD) -> list[DemoSignIn]:
                 f"{former} of the {cluster['name']} cluster",
                 f"{chair_council.name} (councillor)",
             )
-            _council_role(chair_council, chair_person, CouncilRole.Kind.COUNCILLOR)
+            ensure_council_role(chair_council, chair_person, CouncilRole.Kind.COUNCILLOR)
         # Councils in no cluster yet: the gaps in the area's coverage that its officers look for.
         for code in area_data.get("unclustered", []):
-            _council(area, code, names[code], _kind(names[code], False))
+            ensure_council(area, code, names[code], _kind(names[code], False))
     for step in demo_steps:
         sign_ins.extend(step() or ())
     return sign_ins

@@ -193,7 +193,7 @@ def _permissions(acting_user, arrangement: Arrangement) -> ArrangementPermission
     return ArrangementPermissions(ClusterPermissions(acting_user, arrangement.cluster), arrangement)
 
 
-def _line_audit(delivery: Delivery) -> dict:
+def line_audit(delivery: Delivery) -> dict:
     return {
         "delivery": delivery.pk,
         "arrangement_number": delivery.arrangement.number,
@@ -267,7 +267,7 @@ def record_delivery(
         action="delivery.recorded",
         summary=f"{number_label(quantity)} {unit_label(arrangement)} for {council.name} on "
         f"{long_date(done_on)} recorded ({arrangement.service.name}, arrangement {arrangement.number})",
-        after=_line_audit(delivery),
+        after=line_audit(delivery),
     )
     return delivery
 
@@ -315,7 +315,7 @@ def reverse_delivery(*, acting_user, delivery: Delivery, reason: str) -> Deliver
         summary=f"{number_label(delivery.quantity)} {unit_label(arrangement)} for {delivery.council.name} "
         f"on {long_date(delivery.done_on)} reversed "
         f"({arrangement.service.name}, arrangement {arrangement.number})",
-        before=_line_audit(delivery),
+        before=line_audit(delivery),
         after={"delivery": reversal.pk, "reason": reversal.notes},
     )
     return reversal

@@ -29,10 +29,17 @@ from django.contrib.auth import get_user_model
 from django.db.models import Max
 from django.utils import timezone
 
-from clusters.demo import _at, _minute_ref
+from clusters.demo import minute_ref_of, past_moment
 from clusters.leadership import add_months
 from clusters.models import Cluster, ClusterEvent
-from parishes.demo import DEFAULT_PASSWORD, DemoSignIn, _council, _council_role, _person, load_parish_names
+from parishes.demo import (
+    DEFAULT_PASSWORD,
+    DemoSignIn,
+    ensure_council,
+    ensure_council_role,
+    ensure_person,
+    load_parish_names,
+)
 from parishes.models import Area, AuditEvent, Council, CouncilRole
 
 from . import arrangements, deliveries, requests, sites, volunteers
@@ -366,7 +373,7 @@ def _seed_arrangement(plan: Plan, today: datetime.date, *, why_behind: str) -> N
     site_rows = []
     for code, name, what, grid in plan.sites:
         council = councils[code]
-        with _dated(_at(proposed_on - 14 * DAY)):
+        with _dated(past_moment(proposed_on - 14 * DAY)):
             site = sites.add_site(
                 acting_user=_clerk_of(council),
                 council=council,
@@ -380,7 +387,7 @@ def _seed_arrangement(plan: Plan, today: datetime.date, *, why_behind: str) -> N
     if plan.coordinator:
         coordinator = _person_by_email(plan.coordinator)
         fields.update(coordinator=coordinator, coordinator_name=coordinator.name)
-    proposed_at = _at(proposed_on)
+    proposed_at = past_moment(proposed_on)
     with _dated(proposed_at):
         arrangement = arrangements.propose_arrangement(
             acting_user=lead_clerk,
@@ -409,13 +416,13 @@ def _seed_arrangement(plan: Plan, today: datetime.date, *, why_behind: str) -> N
     agreeing = codes[:-1] if plan.proposed_days_ago is not None else codes
     for i, code in enumerate(agreeing):
         resolved_on = min(proposed_on + datetime.timedelta(days=7 + 7 * i), today)
-        recorded_at = _at(resolved_on + DAY, 9, 30)
+        recorded_at = past_moment(resolved_on + DAY, 9, 30)
         with _dated(recorded_at):
             arrangements.record_agreements(
                 acting_user=shared_clerk,
                 arrangement=arrangement,
                 agreements=[
-                    arrangements.CouncilAgreement(councils[code], _minute_ref(resolved_on), resolved_on)
+                    arrangements.CouncilAgreement(councils[code], minute_ref_of(resolved_on), resolved_on)
                 ],
             )
         ServedCouncil.objects.filter(arrangement=arrangement, council=councils[code]).update(
@@ -426,7 +433,7 @@ def _seed_arrangement(plan: Plan, today: datetime.date, *, why_behind: str) -> N
     # Every council having agreed before the start date, the daily job started it that morning.
     ClusterEvent.objects.filter(
         cluster=cluster, action="arrangement.active", after__arrangement_status="active"
-    ).filter(created_at__gte=_at(proposed_on)).update(created_at=_at(starts_on, 6))
+    ).filter(created_at__gte=past_moment(proposed_on)).update(created_at=past_moment(starts_on, 6))
     arrangement.refresh_from_db()
 
     team, leaver_until = [], None
@@ -435,7 +442,7 @@ def _seed_arrangement(plan: Plan, today: datetime.date, *, why_behind: str) -> N
     recorder = _person_by_email(plan.coordinator) if plan.coordinator else lead_clerk
     _seed_log(plan, arrangement, councils, site_rows, (team, leaver_until), recorder, today, why_behind)
     if team:
-        with _dated(_at(leaver_until, 12)):
+        with _dated(past_moment(leaver_until, 12)):
             volunteers.leave_register(acting_user=lead_clerk, volunteer=team[0], left_on=leaver_until)
 
 
@@ -463,7 +470,7 @@ def _seed_log(plan, arrangement, councils, site_rows, team, recorder, today, why
     last_day = max((line[0] for line in lines), default=None)
     for day, _, council, site, k in sorted(lines, key=lambda line: line[:2]):
         volunteer = _on_duty(*team, day, k)
-        recorded_at = _at(day, 17, 30)
+        recorded_at = past_moment(day, 17, 30)
         with _dated(recorded_at):
             delivery = deliveries.record_delivery(
                 acting_user=recorder,
@@ -497,7 +504,7 @@ def _volunteer_team(arrangement: Arrangement, clerk, today: datetime.date):
     team = []
     for i, (name, skills, joined_months, training) in enumerate([LEAVER, *VOLUNTEERS]):
         joined_on = add_months(today, -joined_months)
-        with _dated(_at(joined_on)):
+        with _dated(past_moment(joined_on)):
             volunteer = volunteers.add_volunteer(
                 acting_user=clerk,
                 council=council,
@@ -511,7 +518,7 @@ def _volunteer_team(arrangement: Arrangement, clerk, today: datetime.date):
             completed_on = add_months(today, -completed_months)
             expires_on = today + datetime.timedelta(days=expires_in) if expires_in is not None else None
             # A certificate from before they joined is recorded when they join.
-            recorded_at = _at(max(completed_on + DAY, joined_on), 11)
+            recorded_at = past_moment(max(completed_on + DAY, joined_on), 11)
             with _dated(recorded_at):
                 record = volunteers.record_training(
                     acting_user=clerk,
@@ -523,7 +530,7 @@ def _volunteer_team(arrangement: Arrangement, clerk, today: datetime.date):
                 )
             TrainingRecord.objects.filter(pk=record.pk).update(recorded_at=recorded_at)
         assigned_on = max(joined_on, arrangement.starts_on)
-        with _dated(_at(assigned_on, 12), after={"assigned_on": assigned_on.isoformat()}):
+        with _dated(past_moment(assigned_on, 12), after={"assigned_on": assigned_on.isoformat()}):
             volunteers.assign(acting_user=clerk, volunteer=volunteer, arrangement=arrangement)
         Assignment.objects.filter(volunteer=volunteer, arrangement=arrangement).update(
             assigned_on=assigned_on
@@ -537,7 +544,7 @@ def _seed_requests(today: datetime.date) -> list[DemoSignIn]:
     """Woodstock, in no cluster, asks to deliver for itself alone: approved once, waiting now."""
     area = Area.objects.get(slug="oxfordshire")
     name = load_parish_names()[WOODSTOCK]
-    council = _council(area, WOODSTOCK, name, Council.Kind.TOWN_COUNCIL)
+    council = ensure_council(area, WOODSTOCK, name, Council.Kind.TOWN_COUNCIL)
     email = f"clerk@{name.lower()}.example"
     # Listed on every run, as parishes' people are, so that the table is the same the second time.
     sign_in = [
@@ -545,14 +552,14 @@ def _seed_requests(today: datetime.date) -> list[DemoSignIn]:
     ]
     if IndividualRequest.objects.filter(council=council).exists():
         return sign_in
-    clerk = _person(email, f"Clerk of {name}", DEFAULT_PASSWORD)
-    _council_role(council, clerk, CouncilRole.Kind.CLERK)
+    clerk = ensure_person(email, f"Clerk of {name}", DEFAULT_PASSWORD)
+    ensure_council_role(council, clerk, CouncilRole.Kind.CLERK)
     officer = _person_by_email("officer@oxfordshire.example")
     # Both proposed to start with the next financial year.
     starts_on = datetime.date(today.year + (today.month >= 4), 4, 1)
     for service_name, submitted_days_ago, decision in REQUESTS:
         capacity, equipment, insurance, cost = REQUEST_CASE[service_name]
-        submitted_at = _at(today - datetime.timedelta(days=submitted_days_ago), 14)
+        submitted_at = past_moment(today - datetime.timedelta(days=submitted_days_ago), 14)
         with _dated(submitted_at):
             request = requests.submit_request(
                 acting_user=clerk,
@@ -567,7 +574,7 @@ def _seed_requests(today: datetime.date) -> list[DemoSignIn]:
         IndividualRequest.objects.filter(pk=request.pk).update(submitted_at=submitted_at)
         if decision:
             decided_days_ago, reasons = decision
-            decided_at = _at(today - datetime.timedelta(days=decided_days_ago), 15)
+            decided_at = past_moment(today - datetime.timedelta(days=decided_days_ago), 15)
             with _dated(decided_at):
                 requests.decide_request(acting_user=officer, request=request, approve=True, reasons=reasons)
             IndividualRequest.objects.filter(pk=request.pk).update(decided_at=decided_at)

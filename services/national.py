@@ -25,14 +25,14 @@ from django.utils import timezone
 
 from clusters.leadership import add_months
 from clusters.models import Cluster, ClusterEvent, Membership
-from clusters.national import FIRST_NAMES, LAST_NAMES, _at, _insert
+from clusters.national import FIRST_NAMES, LAST_NAMES, insert_rows, past_moment, random_minute_ref
 from config.dates import long_date
 from parishes.models import Area, AreaRole, AuditEvent, Council, CouncilRole
 from parishes.national import BATCH, NationalLoad
 
 from .arrangements import _served_audit, _terms_audit, season_label
 from .catalogue import USUAL_SERVICES
-from .deliveries import _line_audit, number_label, unit_label
+from .deliveries import line_audit, number_label, unit_label
 from .models import (
     Arrangement,
     Assignment,
@@ -143,10 +143,6 @@ def _next_start(day: datetime.date, month: int) -> datetime.date:
     """The first day of `month` on or after `day`."""
     start = datetime.date(day.year, month, 1)
     return start if start >= day else datetime.date(day.year + 1, month, 1)
-
-
-def _minute_ref(rng: random.Random, day: datetime.date) -> str:
-    return f"{rng.randint(1, 180)}/{day:%y}"
 
 
 def load_services(load: NationalLoad) -> None:
@@ -322,7 +318,7 @@ class _Writer:
             charging=charging,
             rate=rate,
             proposed_by_id=self.clerks.get(lead.pk),
-            proposed_at=_at(proposed_on),
+            proposed_at=past_moment(proposed_on),
         )
         if delivery_model == Model.CIC:
             arrangement.cic_name = f"{lead.name} Community Services CIC"[:160]
@@ -351,9 +347,9 @@ class _Writer:
             agrees = status != Arrangement.Status.PROPOSED or (i < len(served) - 1 and rng.random() < 0.6)
             if agrees:
                 row.resolved_on = _between(rng, min(proposed_on + 7 * DAY, last_day), last_day)
-                row.minute_ref = _minute_ref(rng, row.resolved_on)
+                row.minute_ref = random_minute_ref(rng, row.resolved_on)
                 row.recorded_by_id = self.clerks.get(council.pk)
-                row.recorded_at = _at(row.resolved_on + DAY, 9, 30)
+                row.recorded_at = past_moment(row.resolved_on + DAY, 9, 30)
             plan.served.append(row)
             for name in rng.sample(pattern.sites, min(len(pattern.sites), rng.randint(*SITES_A_COUNCIL))):
                 plan.sites.append(self._site(council, name))
@@ -410,7 +406,7 @@ class _Writer:
                         expires_on=expires_on,
                         provider="The county association of local councils",
                         recorded_by_id=self.clerks.get(lead.pk),
-                        recorded_at=_at(max(completed_on, joined_on), 11),
+                        recorded_at=past_moment(max(completed_on, joined_on), 11),
                     )
                 )
             plan.volunteers.append((volunteer, records))
@@ -470,7 +466,7 @@ class _Writer:
                         done_by="" if volunteer else done_by,
                         volunteer=volunteer,
                         recorded_by_id=lead_clerk,
-                        recorded_at=_at(day, 17, 30),
+                        recorded_at=past_moment(day, 17, 30),
                     )
                 )
 
@@ -509,7 +505,7 @@ class _Writer:
         events = []
         for p in planned:
             events.extend(self._events(p))
-        _insert(ClusterEvent, events)
+        insert_rows(ClusterEvent, events)
         for label, count in (
             ("service arrangements", len(planned)),
             ("councils served", sum(len(p.served) for p in planned)),
@@ -543,7 +539,7 @@ class _Writer:
                 lead_clerk,
                 "arrangement.proposed",
                 f"Arrangement {a.number} proposed: {a.service.name} led by {a.lead_council.name}",
-                _at(p.proposed_on),
+                past_moment(p.proposed_on),
                 after={
                     "arrangement": a.number,
                     **_terms_audit(a, p.sites),
@@ -571,13 +567,20 @@ class _Writer:
                 )
         moves = []
         if a.status != Arrangement.Status.PROPOSED:
-            moves.append(("agreed", "every council it serves has agreed", _at(last + DAY, 9, 30), None))
+            moves.append(
+                ("agreed", "every council it serves has agreed", past_moment(last + DAY, 9, 30), None)
+            )
         if a.status in (Arrangement.Status.ACTIVE, Arrangement.Status.ENDED):
             moves.append(
-                ("active", f"its start date, {long_date(a.starts_on)}, came", _at(a.starts_on, 6), None)
+                (
+                    "active",
+                    f"its start date, {long_date(a.starts_on)}, came",
+                    past_moment(a.starts_on, 6),
+                    None,
+                )
             )
         if a.status == Arrangement.Status.ENDED:
-            moves.append(("ended", a.end_reason, _at(a.ended_on, 12), lead_clerk))
+            moves.append(("ended", a.end_reason, past_moment(a.ended_on, 12), lead_clerk))
         before = Arrangement.Status.PROPOSED
         for status, why, at, actor in moves:
             label = Arrangement.Status(status).label.lower()
@@ -601,7 +604,7 @@ class _Writer:
                     f"{number_label(line.quantity)} {unit} for {line.council.name} on "
                     f"{long_date(line.done_on)} recorded ({a.service.name}, arrangement {a.number})",
                     line.recorded_at,
-                    after=_line_audit(line),
+                    after=line_audit(line),
                 )
             )
         return events
@@ -663,12 +666,12 @@ def _requests(load: NationalLoad, catalogue, clerks, today: datetime.date) -> No
             starts_on=_next_start(submitted_on + 30 * DAY, 4),
             status=status,
             submitted_by_id=clerks.get(council.pk),
-            submitted_at=_at(submitted_on, 14),
+            submitted_at=past_moment(submitted_on, 14),
         )
         if status in ("approved", "declined"):
             decided_on = min(today, submitted_on + datetime.timedelta(days=rng.randint(5, 60)))
             request.decided_by_id = officers.get(council.area_id)
-            request.decided_at = max(_at(decided_on, 15), request.submitted_at)
+            request.decided_at = max(past_moment(decided_on, 15), request.submitted_at)
             request.reasons = (
                 "The case shows the staff, equipment and insurance the work needs, at a fair cost."
                 if status == "approved"
@@ -676,7 +679,7 @@ def _requests(load: NationalLoad, catalogue, clerks, today: datetime.date) -> No
             )
         # A withdrawal is no decision: only its audit record is dated.
         settled_at = request.decided_at or max(
-            _at(min(today, submitted_on + 20 * DAY), 15), request.submitted_at
+            past_moment(min(today, submitted_on + 20 * DAY), 15), request.submitted_at
         )
         requests.append((request, settled_at))
     IndividualRequest.objects.bulk_create([r for r, _ in requests], batch_size=BATCH)

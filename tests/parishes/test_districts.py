@@ -168,9 +168,12 @@ def test_the_area_list_query_count_does_not_grow_with_councils_or_districts(clie
 def test_the_demo_councils_lie_in_their_districts(cast):
     from parishes import demo
 
-    witney = demo._council(cast.north, WITNEY, "Witney", Council.Kind.TOWN_COUNCIL)
+    witney = demo.ensure_council(cast.north, WITNEY, "Witney", Council.Kind.TOWN_COUNCIL)
     assert witney.district.name == "West Oxfordshire"
     assert Council.objects.get(pk=witney.pk).district.county_name == "Oxfordshire"
     # Run again: nothing changes.
-    assert demo._council(cast.north, WITNEY, "Witney", Council.Kind.TOWN_COUNCIL).district == witney.district
+    assert (
+        demo.ensure_council(cast.north, WITNEY, "Witney", Council.Kind.TOWN_COUNCIL).district
+        == witney.district
+    )
     assert District.objects.filter(gss_code="E07000181").count() == 1
