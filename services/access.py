@@ -223,8 +223,13 @@ def may_keep_catalogue(user, area_id: int) -> bool:
     return area_id in area_ids_with(user, "manage_area")
 
 
+def request_deciding_area_ids(user) -> set[int]:
+    """The areas whose requests the person decides: its officers and administrators."""
+    return area_ids_with(user, "view_area")
+
+
 def may_decide_requests(user, area_id: int) -> bool:
-    return area_id in area_ids_with(user, "view_area")
+    return area_id in request_deciding_area_ids(user)
 
 
 def deciding_requests(path: str) -> Q:

@@ -11,14 +11,16 @@ a council in none."""
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Prefetch, Value, prefetch_related_objects
+from django.db.models import Count, Min, Prefetch, Value, prefetch_related_objects
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from parishes.panels import council_panel
+from parishes.access import councils_acted_for
+from parishes.panels import council_panel, home_panel
 
-from .models import Arrangement, ServedCouncil
-from .progress import CouncilProgress, progress_rows
+from .access import request_deciding_area_ids
+from .models import Arrangement, IndividualRequest, ServedCouncil
+from .progress import CouncilProgress, behind_arrangement_ids, progress_rows
 
 # What the panel shows of an arrangement (not its specification, which may be long).
 SHOWN_FIELDS = (
@@ -98,5 +100,61 @@ def council_services(request, council, permissions) -> str:
     return render_to_string(
         "services/panels/council_services.html",
         {"council": council, "led": led, "received": received},
+        request=request,
+    )
+
+
+@home_panel
+def services_attention(request) -> str:
+    """On the home page, what services wait for from the person: the agreements the councils they
+    act for owe (a proposal waits for each served council's resolution), the arrangements those
+    councils lead that are behind the season's pace, and, for the area's officers and
+    administrators, the individual-model requests waiting for their decision. Nothing when nothing
+    waits; six queries at most, however much is waiting."""
+    user = request.user
+    acting = councils_acted_for(user)
+    areas = request_deciding_area_ids(user)
+    owed: dict[int, tuple[Arrangement, list[str]]] = {}
+    if acting:
+        waiting = (
+            ServedCouncil.objects.filter(
+                council_id__in=acting,
+                resolved_on__isnull=True,
+                arrangement__status=Arrangement.Status.PROPOSED,
+            )
+            .select_related(
+                "council", "arrangement__cluster", "arrangement__service", "arrangement__lead_council"
+            )
+            .order_by("arrangement__proposed_at", "arrangement_id", "council__name")
+        )
+        for row in waiting:
+            owed.setdefault(row.arrangement_id, (row.arrangement, []))[1].append(row.council.name)
+    led = (
+        list(
+            Arrangement.objects.filter(lead_council_id__in=acting, status=Arrangement.Status.ACTIVE)
+            .select_related("service", "cluster", "lead_council")
+            .only(*SHOWN_FIELDS)
+            .order_by("service__name", "cluster__name", "number")
+        )
+        if acting
+        else []
+    )
+    behind_ids = behind_arrangement_ids([a.pk for a in led], timezone.localdate())
+    behind = [a for a in led if a.pk in behind_ids]
+    requests = (
+        list(
+            IndividualRequest.objects.filter(area_id__in=areas, status=IndividualRequest.Status.WAITING)
+            .values("area__slug", "area__name")
+            .annotate(count=Count("pk"), since=Min("submitted_at"))
+            .order_by("area__name")
+        )
+        if areas
+        else []
+    )
+    if not (owed or behind or requests):
+        return ""
+    return render_to_string(
+        "services/panels/home_attention.html",
+        {"owed": list(owed.values()), "behind": behind, "requests": requests},
         request=request,
     )
