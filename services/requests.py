@@ -16,6 +16,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.emails import send_templated_email
+from config.money import money_problem, pounds
 from parishes import audit
 from parishes.access import people_acting_for
 from parishes.models import Area, Council
@@ -24,10 +25,6 @@ from .access import may_decide_requests, may_request_for, request_deciders
 from .models import MONEY_CEILING, IndividualRequest, Service
 
 Status = IndividualRequest.Status
-
-
-def _pounds(value) -> str:
-    return f"£{Decimal(value):,.2f}"
 
 
 # How this module's audit records read (parishes.audit_display.describe's keyword arguments).
@@ -42,7 +39,7 @@ AUDIT: dict = {
         "request_status": "Status",
         "reasons": "Reasons",
     },
-    "values": {"request_status": dict(Status.choices), "annual_cost": _pounds},
+    "values": {"request_status": dict(Status.choices), "annual_cost": pounds},
     "kinds": {"request": "Service requests"},
 }
 
@@ -60,16 +57,12 @@ class RequestError(Exception):
 
 # Checks the form asks too, so that the message stands by the field; the service asks again.
 
+COST = {"what": "the estimated annual cost", "ceiling": MONEY_CEILING}
+
 
 def check_cost(cost: Decimal) -> None:
-    if cost < 0:
-        raise RequestError("The estimated annual cost must be £0 or more", "annual_cost")
-    if cost > MONEY_CEILING:
-        raise RequestError(
-            f"The estimated annual cost must be {_pounds(MONEY_CEILING)} or less", "annual_cost"
-        )
-    if cost.as_tuple().exponent < -2:
-        raise RequestError("Enter the estimated annual cost in pounds and pence, like 1200.50", "annual_cost")
+    if problem := money_problem(cost, **COST):
+        raise RequestError(problem, "annual_cost")
 
 
 def check_start(starts_on: date) -> None:

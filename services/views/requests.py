@@ -12,6 +12,7 @@ from django.utils import timezone
 from clusters.csv_export import csv_response
 from clusters.decision_forms import FULL_WIDTH_SELECT
 from clusters.forms import date_field
+from config.money import MoneyField
 from parishes.access import get_area_for_user, get_council_for_user
 from parishes.forms import form_data
 from parishes.queries import area_districts
@@ -73,16 +74,10 @@ class RequestForm(forms.Form):
         "The council's public liability and employer's liability cover for this work",
         "Describe the insurance",
     )
-    annual_cost = forms.DecimalField(
+    annual_cost = MoneyField(
+        **services.COST,
         label="Estimated annual cost (£)",
-        help_text="In pounds, for example 1200.50",
-        widget=forms.TextInput(
-            attrs={"class": "govuk-input--width-10", "inputmode": "decimal", "spellcheck": "false"}
-        ),
-        error_messages={
-            "required": "Enter the estimated annual cost",
-            "invalid": "The estimated annual cost must be an amount in pounds, like 1200.50",
-        },
+        help_text="In pounds and pence, for example 1200.50",
     )
     starts_on = date_field(
         "Proposed start",
@@ -106,9 +101,6 @@ class RequestForm(forms.Form):
         except RequestError as error:
             raise forms.ValidationError(str(error)) from None
         return value
-
-    def clean_annual_cost(self):
-        return self._checked("annual_cost", services.check_cost)
 
     def clean_starts_on(self):
         return self._checked("starts_on", services.check_start)
