@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from django import forms
 
-PENNY = Decimal("0.01")
+PLACES = 2
 EXAMPLE = "1250.00"
 
 
@@ -38,11 +38,15 @@ def money_problem(value: Decimal, *, what: str, ceiling: Decimal, negative: bool
         if negative:
             return f"{_sentence(what)} must be between -{pounds(ceiling)} and {pounds(ceiling)}"
         return f"{_sentence(what)} must be {pounds(ceiling)} or less"
-    # "12.50" and "12.500" are the same pence; "12.505" is not pence. (Below the ceiling, so that
-    # quantize stays within the decimal context's precision.)
-    if value != value.quantize(PENNY):
+    if decimal_places(value) > PLACES:
         return in_pounds_and_pence
     return None
+
+
+def decimal_places(value: Decimal) -> int:
+    """The places a finite number needs: "12.50" and "12.500" need 2, "12.505" needs 3. From the
+    exponent, not by rounding: rounding 1E+30 to pennies overflows Decimal's precision."""
+    return max(0, -value.normalize().as_tuple().exponent)
 
 
 class DecimalTextField(forms.DecimalField):

@@ -19,6 +19,7 @@ from django.utils import timezone
 from clusters import audit
 from clusters.access import ClusterPermissions
 from config.dates import long_date
+from config.money import PLACES, decimal_places
 from parishes.models import Council
 
 from .access import ArrangementPermissions
@@ -88,11 +89,6 @@ def check_done_on(arrangement: Arrangement, done_on: datetime.date, today: datet
         )
 
 
-def _places(value: Decimal) -> int:
-    # From the exponent, not by rounding: rounding 1E+30 to pennies overflows Decimal's precision.
-    return max(0, -value.normalize().as_tuple().exponent)
-
-
 def check_quantity(arrangement: Arrangement, quantity: Decimal) -> None:
     unit = unit_label(arrangement)
     limit = day_limit(arrangement.service.unit)
@@ -106,7 +102,7 @@ def check_quantity(arrangement: Arrangement, quantity: Decimal) -> None:
             "or record the work on separate lines",
             "quantity",
         )
-    if _places(quantity) > 2:
+    if decimal_places(quantity) > PLACES:
         raise DeliveryError(f"Enter the number of {unit} to at most 2 decimal places", "quantity")
 
 
@@ -115,7 +111,7 @@ def check_hours(hours: Decimal | None) -> None:
         return
     if not hours.is_finite() or not 0 <= hours <= HOURS_LIMIT:
         raise DeliveryError(f"The hours must be between 0 and {HOURS_LIMIT}", "hours")
-    if _places(hours) > 2:
+    if decimal_places(hours) > PLACES:
         raise DeliveryError("Enter the hours to at most 2 decimal places", "hours")
 
 

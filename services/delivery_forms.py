@@ -8,6 +8,7 @@ from django import forms
 from django.utils import timezone
 
 from clusters.forms import date_field
+from config.money import DecimalTextField
 from config.text import CONTROL_CHARACTERS
 from parishes.models import Council
 
@@ -25,23 +26,6 @@ def _one_line(value: str, what: str) -> str:
     if CONTROL_CHARACTERS.search(value):
         raise forms.ValidationError(f"{what} must be one line of text without special characters")
     return value
-
-
-class AmountField(forms.DecimalField):
-    """A number typed in a text box, as GOV.UK asks for numbers with decimals (no spinner); its
-    range and places are the line's rules (services.deliveries), which say what is wrong in words."""
-
-    def __init__(self, *, width: int, **kwargs):
-        widget = forms.TextInput(attrs={"class": f"govuk-input--width-{width}", "inputmode": "decimal"})
-        super().__init__(widget=widget, **kwargs)
-
-    def widget_attrs(self, widget):
-        return {}
-
-    def to_python(self, value):
-        if isinstance(value, str):
-            value = value.strip().replace(",", "")
-        return super().to_python(value)
 
 
 class CouncilField(forms.ChoiceField):
@@ -86,8 +70,8 @@ class RecordForm(forms.Form):
         empty_label="No particular site",
         error_messages={"invalid_choice": "Select one of the arrangement's sites"},
     )
-    quantity = AmountField(width=5, error_messages={"invalid": "Enter a number, like 1 or 2.5"})
-    hours = AmountField(
+    quantity = DecimalTextField(width=5, error_messages={"invalid": "Enter a number, like 1 or 2.5"})
+    hours = DecimalTextField(
         width=4,
         label="Hours the work took",
         required=False,
