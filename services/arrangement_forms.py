@@ -8,6 +8,7 @@ from django import forms
 
 from clusters.council_rows import CouncilRow
 from clusters.forms import ResolutionFields, date_field
+from config.money import PLACES, DecimalTextField, MoneyField, decimal_places
 from parishes.models import CouncilRole
 
 from .arrangements import MONTHS, ArrangementError, check_agreement_date, check_end_date, term_problems
@@ -18,67 +19,31 @@ TEXT_MAX_LENGTH = 20_000
 MAX_RADIOS = 6
 
 
-class AmountField(forms.DecimalField):
-    """A number typed in a text box, as GOV.UK asks for amounts (no spinner, no step to fight)."""
-
-    def __init__(self, *, width: int, **kwargs):
-        widget = forms.TextInput(attrs={"class": f"govuk-input--width-{width}", "inputmode": "decimal"})
-        super().__init__(widget=widget, **kwargs)
-
-    def widget_attrs(self, widget):
-        return {}
-
-
-class MoneyField(AmountField):
-    """Pounds and pence: "1200", "1,200.50" or "£1,200.50"; never negative, never absurd."""
-
-    def __init__(self, *, what: str, **kwargs):
-        most = f"{what} must be at most £{MONEY_CEILING:,.2f}"
-        super().__init__(
-            width=10,
-            max_digits=10,
-            decimal_places=2,
-            min_value=Decimal(0),
-            max_value=MONEY_CEILING,
-            error_messages={
-                "required": f"Enter {what[0].lower()}{what[1:]}",
-                "invalid": f"{what} must be an amount in pounds and pence, like 1200.00",
-                "min_value": f"{what} must be £0 or more",
-                "max_value": most,
-                "max_digits": most,
-                "max_whole_digits": most,
-                "max_decimal_places": f"{what} must be in pounds and pence: 2 decimal places at most",
-            },
-            **kwargs,
-        )
-
-    def to_python(self, value):
-        if isinstance(value, str):
-            value = value.strip().removeprefix("£").replace(",", "").strip()
-        return super().to_python(value)
-
-
-class QuantityField(AmountField):
-    """What a served council is to receive each season, in the service's unit."""
+class QuantityField(DecimalTextField):
+    """What a served council is to receive each season, in the service's unit; its places counted
+    as the delivery log counts them (config.money.decimal_places)."""
 
     def __init__(self, **kwargs):
-        most = f"The quantity must be at most {QUANTITY_CEILING:,}"
         super().__init__(
             width=5,
-            max_digits=9,
-            decimal_places=2,
             min_value=Decimal("0.01"),
             max_value=QUANTITY_CEILING,
             error_messages={
                 "invalid": "Enter the quantity each season as a number, like 6",
                 "min_value": "The quantity must be more than 0",
-                "max_value": most,
-                "max_digits": most,
-                "max_whole_digits": most,
-                "max_decimal_places": "The quantity can have 2 decimal places at most",
+                "max_value": f"The quantity must be at most {QUANTITY_CEILING:,}",
             },
             **kwargs,
         )
+
+    def validate(self, value):
+        super().validate(value)
+        if value is not None and value.is_finite() and decimal_places(value) > PLACES:
+            raise forms.ValidationError("The quantity can have 2 decimal places at most", code="places")
+
+
+def money_field(what: str, **kwargs) -> MoneyField:
+    return MoneyField(what=what, ceiling=MONEY_CEILING, required=False, **kwargs)
 
 
 def _add_problems(form: forms.Form, problems: list[ArrangementError]) -> None:
@@ -108,20 +73,15 @@ class KeepFields(forms.Form):
     )
     review_on = date_field("Review date", help_text="When the councils will look at it again")
     ends_on = date_field("End date", required=False, help_text="Leave empty if it runs until it is ended")
-    annual_value = MoneyField(
-        what="The annual value", label="Annual value (£)", required=False, help_text="What it costs a year"
-    )
+    annual_value = money_field("the annual value", label="Annual value (£)", help_text="What it costs a year")
     charging = forms.ChoiceField(
         label="How it is charged",
         choices=Arrangement.Charging.choices,
         widget=forms.RadioSelect,
         error_messages={"required": "Select how it is charged"},
     )
-    rate = MoneyField(
-        what="The rate",
-        label="Rate (£)",
-        required=False,
-        help_text="Only for a rate per unit delivered or per hour",
+    rate = money_field(
+        "the rate", label="Rate (£)", help_text="Only for a rate per unit delivered or per hour"
     )
 
     def __init__(self, *args, sites, **kwargs):

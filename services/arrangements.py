@@ -28,6 +28,8 @@ from clusters import audit
 from clusters.access import ClusterPermissions
 from clusters.models import Cluster
 from config.dates import long_date, not_before
+from config.money import PLACES, decimal_places, money_problem
+from config.money import pounds as money
 from parishes.access import council_ids_with, people_acting_for
 from parishes.models import Council
 
@@ -69,10 +71,6 @@ class AgreementRefused(ArrangementError):
     def __init__(self, message: str, field: str | None, council: Council):
         super().__init__(message, field)
         self.council = council
-
-
-def money(value) -> str:
-    return f"£{Decimal(value):,.2f}"
 
 
 def season_label(starts: int, ends: int) -> str:
@@ -184,14 +182,12 @@ def _refuse_terms(terms: dict) -> None:
 
 def _check_money(value: Decimal | None, field: str, what: str) -> None:
     # The forms say the same by the field; a caller that skips them still stores nothing absurd.
-    if value is not None and not (0 <= value <= MONEY_CEILING and value == round(value, 2)):
-        raise ArrangementError(
-            f"{what} must be between £0 and {money(MONEY_CEILING)}, in pounds and pence", field
-        )
+    if value is not None and (problem := money_problem(value, what=what, ceiling=MONEY_CEILING)):
+        raise ArrangementError(problem, field)
 
 
 def _check_quantity(council: Council, quantity: Decimal) -> None:
-    if not (0 < quantity <= QUANTITY_CEILING and quantity == round(quantity, 2)):
+    if not (0 < quantity <= QUANTITY_CEILING and decimal_places(quantity) <= PLACES):
         raise ArrangementError(
             f"The quantity agreed for {council.name} must be more than 0 and at most {QUANTITY_CEILING:,}",
             f"served_{council.pk}",
@@ -325,8 +321,8 @@ def propose_arrangement(
             "ends_on": ends_on,
         }
     )
-    _check_money(annual_value, "annual_value", "The annual value")
-    _check_money(rate, "rate", "The rate")
+    _check_money(annual_value, "annual_value", "the annual value")
+    _check_money(rate, "rate", "the rate")
     sites = _check_sites(sites, set(served_ids))
 
     number = (Arrangement.objects.filter(cluster=cluster).aggregate(last=Max("number"))["last"] or 0) + 1
@@ -360,7 +356,7 @@ def propose_arrangement(
         cluster=cluster,
         action="arrangement.proposed",
         summary=f"Arrangement {number} proposed: {service.name} led by {lead_council.name}",
-        after={"arrangement": number, **_terms_audit(arrangement, sites), "served": _served_audit(rows)},
+        after={"arrangement": number, **terms_audit(arrangement, sites), "served": served_audit(rows)},
     )
     asked = set(served_ids)
     if not permissions.may_act_for(lead_council):
@@ -369,11 +365,11 @@ def propose_arrangement(
     return arrangement
 
 
-def _served_audit(rows: Iterable[ServedCouncil]) -> str:
+def served_audit(rows: Iterable[ServedCouncil]) -> str:
     return "; ".join(f"{row.council.name}: {row.agreed_quantity.normalize():f}" for row in rows)
 
 
-def _terms_audit(arrangement: Arrangement, sites: Iterable[Site] | None = None) -> dict:
+def terms_audit(arrangement: Arrangement, sites: Iterable[Site] | None = None) -> dict:
     """The arrangement's terms as its audit records store them (codes and ISO dates, read through AUDIT)."""
     a = arrangement
     terms = {
@@ -692,18 +688,18 @@ def update_arrangement(
     if merged["charging"] not in Charging.values:
         raise ArrangementError("Select how it is charged", "charging")
     _refuse_terms({**merged, "starts_on": arrangement.starts_on})
-    _check_money(merged["annual_value"], "annual_value", "The annual value")
-    _check_money(merged["rate"], "rate", "The rate")
+    _check_money(merged["annual_value"], "annual_value", "the annual value")
+    _check_money(merged["rate"], "rate", "the rate")
     sites = _check_sites(sites, {row.council_id for row in arrangement.served.all()})
 
     old_sites = list(arrangement.sites.order_by("name"))
-    before = _terms_audit(arrangement, old_sites)
+    before = terms_audit(arrangement, old_sites)
     merged["specification"] = merged["specification"].strip()
     for name, value in merged.items():
         setattr(arrangement, name, value)
     arrangement.save(update_fields=list(EDITABLE))
     arrangement.sites.set(sites)
-    after = _terms_audit(arrangement, sorted(sites, key=lambda site: site.name))
+    after = terms_audit(arrangement, sorted(sites, key=lambda site: site.name))
     changed = [key for key in after if before.get(key) != after[key]]
     if changed:
         audit.record(

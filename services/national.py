@@ -30,7 +30,7 @@ from config.dates import long_date
 from parishes.models import Area, AreaRole, AuditEvent, Council, CouncilRole
 from parishes.national import BATCH, NationalLoad
 
-from .arrangements import _served_audit, _terms_audit, season_label
+from .arrangements import season_label, served_audit, terms_audit
 from .catalogue import USUAL_SERVICES
 from .deliveries import line_audit, number_label, unit_label
 from .models import (
@@ -542,8 +542,8 @@ class _Writer:
                 past_moment(p.proposed_on),
                 after={
                     "arrangement": a.number,
-                    **_terms_audit(a, p.sites),
-                    "served": _served_audit(p.served),
+                    **terms_audit(a, p.sites),
+                    "served": served_audit(p.served),
                 },
             )
         ]

@@ -196,7 +196,7 @@ def test_the_delivery_log_is_linked_once_active(cast, client_for, arrangement, w
         ("ends_on", "1990-01-01", "after the start date"),
         ("annual_value", "-5", "£0 or more"),
         ("annual_value", "12.345", "pounds and pence"),
-        ("annual_value", "NaN", "amount in pounds"),
+        ("annual_value", "NaN", "pounds and pence"),
         ("charging", "per_unit", "Enter the rate per unit"),
         ("rate", "5", "Leave the rate empty"),
         ("sites", "999999", "Select sites"),
