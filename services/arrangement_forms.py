@@ -11,7 +11,14 @@ from clusters.forms import ResolutionFields, date_field
 from config.money import PLACES, DecimalTextField, MoneyField, decimal_places
 from parishes.models import CouncilRole
 
-from .arrangements import MONTHS, ArrangementError, check_agreement_date, check_end_date, term_problems
+from .arrangements import (
+    AGREED_MONEY,
+    MONTHS,
+    ArrangementError,
+    check_agreement_date,
+    check_end_date,
+    term_problems,
+)
 from .models import MONEY_CEILING, QUANTITY_CEILING, Arrangement, Site
 
 TEXT_MAX_LENGTH = 20_000
@@ -113,6 +120,10 @@ class EditForm(KeepFields):
     def __init__(self, *args, arrangement: Arrangement, **kwargs):
         super().__init__(*args, **kwargs)
         self.arrangement = arrangement
+        if arrangement.status != Arrangement.Status.PROPOSED:
+            # Agreed to by every council served: a new arrangement changes them (AGREED_MONEY).
+            for name in AGREED_MONEY:
+                del self.fields[name]
 
     def terms(self, cleaned: dict) -> dict:
         return {**super().terms(cleaned), "starts_on": self.arrangement.starts_on}

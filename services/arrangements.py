@@ -107,6 +107,7 @@ AUDIT: dict = {
         # In the record of the cluster's dissolution (clusters.membership.dissolved_hooks).
         "arrangements_ended": "Service arrangements ended",
         "arrangements_withdrawn": "Service arrangements withdrawn",
+        "agreements_cleared": "Agreements set aside (terms changed)",
     },
     "values": {
         "arrangement_status": dict(Status.choices),
@@ -666,14 +667,26 @@ def close_for_dissolution(*, acting_user, cluster: Cluster, reason: str, on: dat
 
 
 EDITABLE = ("specification", "review_on", "annual_value", "charging", "rate", "ends_on")
+# What every council served agreed to pay: once they all have, a change to it is a new arrangement
+# (end this one and propose another), not an edit. The wording, sites and dates still change.
+AGREED_MONEY = ("annual_value", "charging", "rate")
+
+
+def agreed_rows(arrangement: Arrangement) -> list[ServedCouncil]:
+    """The served councils' agreements that a change to a proposal's terms sets aside."""
+    if arrangement.status != Status.PROPOSED:
+        return []
+    return [row for row in arrangement.served.select_related("council") if row.has_agreed]
 
 
 @transaction.atomic
 def update_arrangement(
     *, acting_user, arrangement: Arrangement, sites: Iterable[Site], **changes
 ) -> Arrangement:
-    """The terms the people who keep an arrangement may change while it runs (EDITABLE and its sites),
-    audited with what they were."""
+    """The terms the people who keep an arrangement may change (EDITABLE and its sites; once agreed,
+    not AGREED_MONEY), audited with what they were. A proposal's terms changed after some served
+    councils agreed to them: those agreements were to other terms, so they are cleared, kept in the
+    audit record, and those councils are asked for their resolution again."""
     if set(changes) - set(EDITABLE):
         raise ArrangementError(
             "Only the specification, sites, review date, value, charging and end date change."
@@ -682,6 +695,14 @@ def update_arrangement(
     permissions = ArrangementPermissions(ClusterPermissions(acting_user, arrangement.cluster), arrangement)
     if not permissions.may_keep():
         raise ArrangementError(f"Arrangement {arrangement.number} cannot be changed by you, or has ended.")
+    if arrangement.status != Status.PROPOSED:
+        for name in AGREED_MONEY:
+            if name in changes and changes[name] != getattr(arrangement, name):
+                raise ArrangementError(
+                    "Every council served agreed to the value and how it is charged: to change them, "
+                    "end this arrangement and propose a new one",
+                    name,
+                )
     merged = {name: changes.get(name, getattr(arrangement, name)) for name in EDITABLE}
     if not str(merged["specification"]).strip():
         raise ArrangementError("Enter the specification", "specification")
@@ -701,14 +722,37 @@ def update_arrangement(
     arrangement.sites.set(sites)
     after = terms_audit(arrangement, sorted(sites, key=lambda site: site.name))
     changed = [key for key in after if before.get(key) != after[key]]
-    if changed:
-        audit.record(
-            actor=acting_user,
-            cluster=arrangement.cluster,
-            action="arrangement.updated",
-            summary=f"Arrangement {arrangement.number} ({arrangement.service.name}) changed",
-            before={key: before.get(key, "") for key in changed},
-            after={key: after[key] for key in changed},
+    if not changed:
+        return arrangement
+    set_aside = agreed_rows(arrangement)
+    ServedCouncil.objects.filter(pk__in=[row.pk for row in set_aside]).update(
+        minute_ref="", resolved_on=None, recorded_by=None, recorded_at=None
+    )
+    cleared = [
+        f"{row.council.name}: minute {row.minute_ref}, {long_date(row.resolved_on)}" for row in set_aside
+    ]
+    audit.record(
+        actor=acting_user,
+        cluster=arrangement.cluster,
+        action="arrangement.updated",
+        summary=f"Arrangement {arrangement.number} ({arrangement.service.name}) changed"
+        + (
+            f": {len(set_aside)} agreement{'s' if len(set_aside) != 1 else ''} to be made again"
+            if set_aside
+            else ""
+        ),
+        before={key: before.get(key, "") for key in changed},
+        after={
+            **{key: after[key] for key in changed},
+            **({"agreements_cleared": cleared} if cleared else {}),
+        },
+    )
+    if set_aside:
+        _tell(
+            [row.council_id for row in set_aside],
+            "arrangement_terms_changed",
+            {"arrangement": arrangement, "cluster": arrangement.cluster},
+            skip=acting_user,
         )
     return arrangement
 

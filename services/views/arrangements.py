@@ -230,7 +230,12 @@ def edit(request, slug, number):
     return render(
         request,
         "services/arrangements/edit.html",
-        {"cluster": arrangement.cluster, "arrangement": arrangement, "form": form},
+        {
+            "cluster": arrangement.cluster,
+            "arrangement": arrangement,
+            "form": form,
+            "agreed": services.agreed_rows(arrangement),
+        },
     )
 
 

@@ -11,6 +11,7 @@ from django.core import mail
 from django.utils import timezone
 
 from clusters.models import ClusterEvent, Membership
+from config.dates import long_date
 from parishes import services as parish_services
 from parishes.audit_display import kind_of, rows
 from parishes.models import Council, CouncilRole
@@ -293,18 +294,98 @@ def test_changes_are_audited_with_what_they_were(cast, arrangement, site_b):
         sites=[],
         specification="Eight cuts",
         review_on=arrangement.review_on,
-        annual_value=Decimal("1500"),
+        annual_value=Decimal("1200"),  # as agreed: not a change
         charging="fixed",
         rate=None,
-        ends_on=None,
+        ends_on=TODAY + datetime.timedelta(days=400),
     )
     event = ClusterEvent.objects.get(action="arrangement.updated")
     assert event.before == {
         "specification": "Six cuts a season of the church green, March to October",
-        "annual_value": "1200.00",
+        "ends_on": "",
         "sites": "Church green",
     }
-    assert event.after == {"specification": "Eight cuts", "annual_value": "1500.00", "sites": ""}
+    assert event.after == {
+        "specification": "Eight cuts",
+        "ends_on": (TODAY + datetime.timedelta(days=400)).isoformat(),
+        "sites": "",
+    }
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"annual_value": Decimal("1500")},
+        {"charging": "per_unit", "rate": Decimal("200")},
+        {"annual_value": None},
+    ],
+)
+@pytest.mark.parametrize("status", ["agreed", "active"])
+def test_once_agreed_the_money_terms_need_a_new_arrangement(cast, arrangement, change, status):
+    Arrangement.objects.filter(pk=arrangement.pk).update(status=status)
+    with pytest.raises(ArrangementError) as refused:
+        services.update_arrangement(acting_user=cast.clerk_a, arrangement=arrangement, sites=[], **change)
+    assert refused.value.field == next(iter(change)) and "propose a new one" in str(refused.value)
+    arrangement.refresh_from_db()
+    assert (arrangement.annual_value, arrangement.charging, arrangement.rate) == (
+        Decimal("1200"),
+        "fixed",
+        None,
+    )
+    assert arrangement.sites.count() == 1 and not ClusterEvent.objects.filter(action="arrangement.updated")
+
+
+@pytest.fixture
+def half_agreed(cast, grass_cutting):
+    """A proposal serving B (agreed, by clerk B) and D (not yet)."""
+    council_d = _member(cast, "Dufton", "E04000160")
+    arrangement = propose(
+        cast, grass_cutting, served=[Served(cast.council_b, Decimal("6")), Served(council_d, Decimal("4"))]
+    )
+    agree(cast, arrangement, cast.council_b, cast.clerk_b, minute="26/7")
+    return arrangement
+
+
+def test_changing_a_proposals_terms_sets_aside_the_agreements_and_asks_again(
+    cast, half_agreed, django_capture_on_commit_callbacks
+):
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.update_arrangement(
+            acting_user=cast.clerk_a,
+            arrangement=half_agreed,
+            sites=[],
+            annual_value=Decimal("1500"),
+            charging="fixed",
+        )
+    half_agreed.refresh_from_db()
+    assert (half_agreed.status, half_agreed.annual_value) == ("proposed", Decimal("1500"))
+    row = ServedCouncil.objects.get(arrangement=half_agreed, council=cast.council_b)
+    assert (row.minute_ref, row.resolved_on, row.recorded_by, row.recorded_at) == ("", None, None, None)
+    event = ClusterEvent.objects.get(action="arrangement.updated")
+    assert event.after["agreements_cleared"] == [f"{cast.council_b.name}: minute 26/7, {long_date(TODAY)}"]
+    assert "1 agreement to be made again" in event.summary
+    assert [m.to for m in mail.outbox] == [[cast.clerk_b.email]]
+    assert "resolve on the new terms" in mail.outbox[0].body
+    # Agreeing again to the new terms is possible, and the proposal goes on.
+    agree(cast, half_agreed, cast.council_b, cast.clerk_b, minute="26/9")
+    assert ServedCouncil.objects.get(arrangement=half_agreed, council=cast.council_b).minute_ref == "26/9"
+
+
+def test_an_edit_that_changes_nothing_keeps_the_agreements(
+    cast, half_agreed, django_capture_on_commit_callbacks
+):
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.update_arrangement(
+            acting_user=cast.clerk_a,
+            arrangement=half_agreed,
+            sites=[],
+            specification=f"  {half_agreed.specification} ",
+            annual_value=Decimal("1200.00"),
+        )
+    assert ServedCouncil.objects.get(arrangement=half_agreed, council=cast.council_b).minute_ref == "26/7"
+    assert not ClusterEvent.objects.filter(action="arrangement.updated") and not mail.outbox
 
 
 def test_only_its_keepers_change_it_and_never_once_ended(cast, arrangement):

@@ -332,7 +332,15 @@ def test_who_may_keep_it(cast, client_for, arrangement, who, status):
         assert arrangement.status == "active"
 
 
-def test_editing_through_the_page(cast, client_for, arrangement, site_b):
+def test_editing_a_proposal_through_the_page_warns_of_the_agreements_it_sets_aside(
+    cast, client_for, proposal, site_b
+):
+    client = client_for(cast.clerk_a)
+    assert "have agreed" not in client.get(url("arrangement_edit", cast, 1)).content.decode()
+    ServedCouncil.objects.filter(council=cast.council_b).update(minute_ref="26/4", resolved_on=TODAY)
+    page = client.get(url("arrangement_edit", cast, 1)).content.decode()
+    assert f"1 council has agreed to the terms as they are ({cast.council_b.name})" in page
+    assert "asked to resolve again" in page
     data = {
         "specification": "Eight cuts",
         "sites": [site_b.pk],
@@ -341,14 +349,37 @@ def test_editing_through_the_page(cast, client_for, arrangement, site_b):
         "charging": "per_hour",
         "rate": "",
     }
-    client = client_for(cast.clerk_a)
     response = client.post(url("arrangement_edit", cast, 1), data)
     assert "Enter the rate per hour" in response.content.decode()
+    assert ServedCouncil.objects.get(council=cast.council_b).has_agreed  # refused: nothing set aside
     response = client.post(url("arrangement_edit", cast, 1), data | {"rate": "18.00"})
     assert response.status_code == 302
-    arrangement.refresh_from_db()
-    assert (arrangement.specification, arrangement.rate) == ("Eight cuts", Decimal("18.00"))
+    proposal.refresh_from_db()
+    assert (proposal.specification, proposal.rate) == ("Eight cuts", Decimal("18.00"))
     assert ClusterEvent.objects.filter(action="arrangement.updated").count() == 1
+    assert not ServedCouncil.objects.filter(arrangement=proposal, resolved_on__isnull=False).exists()
+
+
+def test_once_agreed_the_page_changes_only_the_wording_sites_and_dates(cast, client_for, arrangement):
+    client = client_for(cast.clerk_a)
+    page = client.get(url("arrangement_edit", cast, 1)).content.decode()
+    assert "end this arrangement and propose a new one" in page
+    assert 'name="annual_value"' not in page and 'name="charging"' not in page and 'name="rate"' not in page
+    data = {
+        "specification": "Eight cuts",
+        "review_on": arrangement.review_on.isoformat(),
+        "annual_value": "9999",  # not a field here: never kept
+        "charging": "per_hour",
+    }
+    assert client.post(url("arrangement_edit", cast, 1), data).status_code == 302
+    arrangement.refresh_from_db()
+    assert (arrangement.specification, arrangement.annual_value, arrangement.charging) == (
+        "Eight cuts",
+        Decimal("1200.00"),
+        "fixed",
+    )
+    # An agreed arrangement's agreements stay: only a proposal's are set aside.
+    assert ServedCouncil.objects.get(arrangement=arrangement).minute_ref == "24/31"
 
 
 def test_ending_asks_first_then_makes_it_read_only(cast, client_for, arrangement):
@@ -440,3 +471,15 @@ def test_query_counts_do_not_grow_with_arrangements_and_records(cast, client_for
     assert Arrangement.objects.count() == 13
     large = [_count(client, url("cluster", cast)), _count(client, url("arrangement", cast, 1))]
     assert small == large
+
+
+@pytest.mark.parametrize("status", ["proposed", "active"])
+def test_the_edit_page_query_count_does_not_grow_with_councils_agreed(cast, client_for, arrangement, status):
+    Arrangement.objects.filter(pk=arrangement.pk).update(status=status)
+    client = client_for(cast.clerk_a)
+    _grow(cast, arrangement, 1)
+    _count(client, url("arrangement_edit", cast, 1))
+    small = _count(client, url("arrangement_edit", cast, 1))
+    _grow(cast, arrangement, 11)
+    assert ServedCouncil.objects.filter(arrangement=arrangement, resolved_on__isnull=False).count() == 13
+    assert _count(client, url("arrangement_edit", cast, 1)) == small
