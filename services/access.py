@@ -284,3 +284,9 @@ def get_request_for_user(user, pk: int) -> IndividualRequest:
     ):
         raise Http404
     return request
+
+
+def may_coordinate_for(person, council_id: int) -> bool:
+    """An arrangement's co-ordinator who signs in is one of the lead council's own people: they then
+    see the volunteers of that arrangement."""
+    return council_id in council_ids_with(person, "view_council")

@@ -30,10 +30,10 @@ from clusters.models import Cluster
 from config.dates import long_date, not_before
 from config.money import PLACES, decimal_places, money_problem
 from config.money import pounds as money
-from parishes.access import council_ids_with, people_acting_for
+from parishes.access import people_acting_for
 from parishes.models import Council
 
-from .access import ArrangementPermissions, may_propose_arrangement
+from .access import ArrangementPermissions, may_coordinate_for, may_propose_arrangement
 from .models import MONEY_CEILING, QUANTITY_CEILING, Arrangement, ServedCouncil, Service, Site
 
 Status = Arrangement.Status
@@ -307,7 +307,7 @@ def propose_arrangement(
         raise ArrangementError("Enter the specification", "specification")
     kept = _kept_model_fields(delivery_model, model_fields)
     coordinator = kept["coordinator"]
-    if coordinator is not None and lead_council.pk not in council_ids_with(coordinator, "view_council"):
+    if coordinator is not None and not may_coordinate_for(coordinator, lead_council.pk):
         raise ArrangementError(f"{coordinator.name} holds no role in {lead_council.name}", "coordinator")
     _refuse_terms(
         {
